@@ -1,0 +1,188 @@
+"""The reward contract: what reward code may read and what it must return.
+
+This module is the one place the contract is written down. The LLM prompt (`render_contract`),
+the validator (`FIELDS`, `ALLOWED_JNP`, `LIMITS`) and the environments (`ContractState`) all read
+it, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """One value of the state `s` that reward code may read."""
+
+    name: str
+    shape: str  # "()", "(3,)", "(n_joints,)" or "(n_feet,)"
+    unit: str
+    doc: str
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("base_pos", "(3,)", "m", "world position of the base (torso); z is its height"),
+    Field("base_height", "()", "m", "height of the base above the floor"),
+    Field("base_lin_vel", "(3,)", "m/s",
+          "base linear velocity in the heading frame: x forward, y left, z up"),
+    Field("base_ang_vel", "(3,)", "rad/s",
+          "base angular velocity in the base frame: x roll rate, y pitch rate, z yaw rate"),
+    Field("base_rpy", "(3,)", "rad", "roll, pitch and yaw of the base"),
+    Field("upright", "()", "1",
+          "z of the base's up axis in the world: 1 upright, 0 on its side, -1 upside down"),
+    Field("joint_pos", "(n_joints,)", "rad", "actuated joint angles"),
+    Field("default_joint_pos", "(n_joints,)", "rad", "the standing pose's joint angles"),
+    Field("joint_vel", "(n_joints,)", "rad/s", "actuated joint velocities"),
+    Field("joint_torque", "(n_joints,)", "N m", "actuator torques"),
+    Field("foot_contact", "(n_feet,)", "1", "1.0 where a foot touches the ground, else 0.0"),
+    Field("foot_height", "(n_feet,)", "m", "height of each foot above the floor"),
+    Field("foot_air_time", "(n_feet,)", "s",
+          "seconds each foot has been in the air; on the landing step, the flight just ended"),
+    Field("first_contact", "(n_feet,)", "1", "1.0 on the step a foot lands, else 0.0"),
+    Field("time", "()", "s", "time since the episode began"),
+    Field("dt", "()", "s", "control period (time between two calls)"),
+)
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+
+# The state passed as `s`; a namedtuple, so JAX treats it as a pytree.
+ContractState = collections.namedtuple("ContractState", FIELD_NAMES)
+
+# jnp functions reward code may call, with the one line the prompt shows for each.
+ALLOWED_JNP: dict[str, str] = {
+    "abs": "absolute value", "sign": "sign (-1, 0, 1)", "square": "x**2", "sqrt": "square root",
+    "exp": "e**x", "log": "natural log", "tanh": "hyperbolic tangent",
+    "sin": "sine", "cos": "cosine", "arctan2": "arctan2(y, x)",
+    "minimum": "element-wise min of two", "maximum": "element-wise max of two",
+    "clip": "clip(x, lo, hi)", "where": "where(cond, x, y)",
+    "sum": "sum of elements", "mean": "mean of elements", "prod": "product of elements",
+    "min": "smallest element", "max": "largest element",
+    "dot": "dot product", "norm": "Euclidean norm (jnp.linalg.norm)",
+    "array": "array from a list of numbers or scalars", "zeros_like": "zeros of x's shape",
+    "ones_like": "ones of x's shape", "exp2": "2**x", "cosh": "hyperbolic cosine",
+}
+ALLOWED_JNP_CONSTANTS: dict[str, str] = {"pi": "3.14159...", "e": "2.71828..."}
+ALLOWED_BUILTINS: dict[str, str] = {
+    "range": "range(n) with a literal n <= 16, only in for-loops",
+    "len": "length of a state field",
+    "float": "float of a number", "abs": "absolute value", "min": "min of scalars",
+    "max": "max of scalars",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on reward source, checked before anything runs."""
+
+    max_source_chars: int = 8_000
+    max_ast_nodes: int = 2_000
+    max_components: int = 12
+    max_constant_abs: float = 1e6
+    max_loop_iterations: int = 16
+    max_array_elements: int = 4_096  # no intermediate value may hold more
+    trace_timeout_s: float = 20.0
+    trace_memory_mb: int = 4_096
+
+
+LIMITS = Limits()
+
+SIGNATURE = "def reward(s, a, prev_a):"
+
+RETURN_DOC = (
+    "return total, {\"component_name\": value, ...}: `total` is a scalar; the dict holds up to "
+    f"{LIMITS.max_components} named scalar components (string literal keys), which are logged "
+    "during training and drawn as curves."
+)
+
+RULES: tuple[str, ...] = (
+    "Write exactly one function, `def reward(s, a, prev_a):`, and nothing else at top level.",
+    "`s` is the state below; read it only as `s.<field>` (and index it, e.g. `s.base_lin_vel[0]`).",
+    "`a` and `prev_a` are this step's and the previous step's actions, shape (n_joints,), "
+    "in [-1, 1].",
+    "Use `jnp.<name>` only for the functions listed; no imports, no other modules.",
+    "Allowed: arithmetic, comparisons, `and`/`or`/`not`, `x if c else y` (lowered to "
+    "jnp.where), numeric literals, local variables, tuples, lists, `for i in range(N)` with a "
+    f"literal N <= {LIMITS.max_loop_iterations}.",
+    "Not allowed: `import`, names that start with `_`, attributes other than `s.<field>` and "
+    "`jnp.<function>`, `getattr`/`eval`/`exec`/`open`/`print` or any other builtin not listed, "
+    "`lambda`, nested functions, classes, `global`/`nonlocal`, `while`, `try`, `with`, "
+    "strings outside the component names, f-strings, `yield`, `del`.",
+    f"Size: at most {LIMITS.max_source_chars} characters, constants within "
+    f"+-{LIMITS.max_constant_abs:g}, no array of more than {LIMITS.max_array_elements} "
+    "elements.",
+    "The last statement returns `total, {\"name\": value, ...}`; every value is a finite scalar.",
+    "Reward code runs once per robot per control step: keep it cheap and smooth. "
+    "Prefer bounded terms such as jnp.exp(-err**2 / sigma) for targets.",
+)
+
+
+def _resolve_shape(shape: str, n_joints: int, n_feet: int) -> tuple[int, ...]:
+    text = shape.replace("n_joints", str(n_joints)).replace("n_feet", str(n_feet))
+    return tuple(int(x) for x in text.strip("()").split(",") if x.strip())
+
+
+@dataclass(frozen=True)
+class RobotContract:
+    """The contract bound to one robot: its joint and foot names fix the field shapes."""
+
+    robot_id: str
+    robot_name: str
+    joint_names: tuple[str, ...]
+    foot_names: tuple[str, ...]
+    dt: float
+
+    @property
+    def n_joints(self) -> int:
+        return len(self.joint_names)
+
+    @property
+    def n_feet(self) -> int:
+        return len(self.foot_names)
+
+    def field_shape(self, name: str) -> tuple[int, ...]:
+        """The concrete shape of field `name` for this robot."""
+        field = next(f for f in FIELDS if f.name == name)
+        return _resolve_shape(field.shape, self.n_joints, self.n_feet)
+
+
+def contract_for(robot_id: str) -> RobotContract:
+    """The contract of a catalogued robot (raises UnknownRobotError for an unknown id)."""
+    from tabrl_core.robots import get_robot
+
+    robot = get_robot(robot_id)
+    return RobotContract(robot.id, robot.name, robot.joint_names, robot.foot_names, robot.ctrl_dt)
+
+
+def render_contract(contract: RobotContract) -> str:
+    """The contract as Markdown: shown in the LLM prompt and in the reward editor's help."""
+    lines = [
+        f"## Reward contract for {contract.robot_name} (`{contract.robot_id}`)",
+        "",
+        "```python",
+        SIGNATURE,
+        "    ...",
+        "    return total, {\"component_name\": value, ...}",
+        "```",
+        "",
+        RETURN_DOC,
+        "",
+        f"n_joints = {contract.n_joints}; joints, in order: "
+        + (", ".join(contract.joint_names) or "(none)"),
+        f"n_feet = {contract.n_feet}; feet, in order: " + (", ".join(contract.foot_names) or "(none)"),
+        f"control period dt = {contract.dt:g} s",
+        "",
+        "### State `s` (one robot, one step)",
+        "",
+        "| field | shape | unit | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in FIELDS:
+        shape = contract.field_shape(f.name)
+        lines.append(f"| `s.{f.name}` | {shape} | {f.unit} | {f.doc} |")
+    lines += ["", "### Functions", ""]
+    lines.append(", ".join(f"`jnp.{n}` ({d})" for n, d in ALLOWED_JNP.items()))
+    lines.append("Constants: " + ", ".join(f"`jnp.{n}`" for n in ALLOWED_JNP_CONSTANTS) + ".")
+    lines.append("Builtins: " + ", ".join(f"`{n}` ({d})" for n, d in ALLOWED_BUILTINS.items()))
+    lines += ["", "### Rules", ""]
+    lines += [f"{i}. {rule}" for i, rule in enumerate(RULES, 1)]
+    return "\n".join(lines)
