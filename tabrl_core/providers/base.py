@@ -16,6 +16,7 @@ class Approach:
     valid: bool = True
     error: str | None = None  # the validator's message when not valid
     components: tuple[str, ...] = ()
+    repaired: bool = False  # True when valid only after the repair round
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -28,7 +29,8 @@ class ProviderResult:
     provider: str
     approaches: list[Approach] = field(default_factory=list)
     error: str | None = None
-    error_kind: str | None = None  # not_configured, authentication, rate_limited, timeout, bad_output, refused
+    error_kind: str | None = None  # not_configured, authentication, rate_limited, timeout, bad_output,
+    # refused, unavailable, bad_request or internal (see providers/calls.py)
     note: str | None = None
     model: str | None = None
     latency_s: float = 0.0
