@@ -1,0 +1,56 @@
+"""Claude through the anthropic SDK: the Messages API with a JSON-schema output format.
+
+The answer is constrained with `output_config.format` (structured outputs) rather than a
+forced tool call: current Claude models think adaptively by default, and forced tool use is
+rejected with thinking on (Claude Sonnet 5.5 returns an error for it).
+"""
+
+from __future__ import annotations
+
+import anthropic
+
+from tabrl_core.providers.calls import (
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
+    error_from_status, unreadable)
+from tabrl_core.providers.config import ProviderConfig
+from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+
+
+class AnthropicClient:
+    """One attempt at a Messages API request; errors come out as ProviderError."""
+
+    def __init__(self, config: ProviderConfig):
+        self._label = config.label
+        self._model = config.model
+        self._client = anthropic.Anthropic(api_key=config.api_key, base_url=config.base_url,
+                                           max_retries=0, timeout=config.timeout_s)
+
+    def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
+        """Send `prompt` once, waiting at most `timeout_s`."""
+        try:
+            message = self._client.messages.create(
+                model=self._model, max_tokens=MAX_OUTPUT_TOKENS, system=prompt.system,
+                messages=[{"role": "user", "content": prompt.user}],
+                output_config={"format": {"type": "json_schema", "schema": APPROACHES_SCHEMA}},
+                timeout=timeout_s)
+        except anthropic.APITimeoutError:
+            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s") from None
+        except anthropic.APIConnectionError as err:
+            raise ProviderError(UNAVAILABLE, f"cannot reach {self._label}: {err}",
+                                retryable=True) from None
+        except anthropic.APIStatusError as err:
+            raise error_from_status(err.status_code, err.message, err.response.headers,
+                                    self._label) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
+        if message.stop_reason == "refusal":
+            raise ProviderError(REFUSED, f"{self._label} declined to answer")
+        if message.stop_reason == "max_tokens":
+            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer was cut off at {MAX_OUTPUT_TOKENS} tokens")
+        text = "".join(block.text for block in message.content if block.type == "text")
+        usage = message.usage
+        return Completion(text, usage.input_tokens if usage else 0, usage.output_tokens if usage else 0)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()

@@ -1,0 +1,77 @@
+"""Gemini through the google-genai SDK: generateContent with a JSON response schema."""
+
+from __future__ import annotations
+
+import httpx2  # the HTTP client google-genai uses; its transport errors surface raw
+from google import genai
+from google.genai import errors, types
+
+from tabrl_core.providers.calls import (
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
+    error_from_status, unreadable)
+from tabrl_core.providers.config import ProviderConfig
+from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+
+API_VERSION = "v1beta"
+_BLOCKED = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "MODEL_ARMOR",
+            "JAILBREAK"}
+
+
+def _name(enum_value) -> str | None:
+    return getattr(enum_value, "value", enum_value)
+
+
+class GeminiClient:
+    """One attempt at a generateContent request; errors come out as ProviderError."""
+
+    def __init__(self, config: ProviderConfig):
+        self._label = config.label
+        self._model = config.model
+        # v1beta: the version that documents responseJsonSchema (this SDK defaults to v1).
+        # retry_options stays unset: the SDK then makes exactly one attempt per call.
+        self._client = genai.Client(
+            api_key=config.api_key, vertexai=False,
+            http_options=types.HttpOptions(base_url=config.base_url, api_version=API_VERSION,
+                                           timeout=int(config.timeout_s * 1000)))
+
+    def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
+        """Send `prompt` once, waiting at most `timeout_s`."""
+        config = types.GenerateContentConfig(
+            system_instruction=prompt.system, max_output_tokens=MAX_OUTPUT_TOKENS,
+            response_mime_type="application/json", response_json_schema=APPROACHES_SCHEMA,
+            http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
+        try:
+            response = self._client.models.generate_content(
+                model=self._model, contents=prompt.user, config=config)
+        except errors.APIError as err:
+            headers = getattr(err.response, "headers", None)
+            raise error_from_status(err.code, err.message or str(err), headers, self._label) from None
+        except httpx2.TimeoutException:
+            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s") from None
+        except httpx2.TransportError as err:
+            raise ProviderError(UNAVAILABLE, f"cannot reach {self._label}: {err}", retryable=True) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
+        return self._completion(response)
+
+    def _completion(self, response: types.GenerateContentResponse) -> Completion:
+        feedback = response.prompt_feedback
+        if feedback and feedback.block_reason:
+            raise ProviderError(REFUSED, f"{self._label} blocked the request ({_name(feedback.block_reason)})")
+        if not response.candidates:
+            raise ProviderError(BAD_OUTPUT, f"{self._label} returned no candidates")
+        candidate = response.candidates[0]
+        reason = _name(candidate.finish_reason)
+        if reason in _BLOCKED:
+            raise ProviderError(REFUSED, f"{self._label} stopped its answer ({reason})")
+        if reason == "MAX_TOKENS":
+            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer was cut off at {MAX_OUTPUT_TOKENS} tokens")
+        parts = candidate.content.parts if candidate.content and candidate.content.parts else []
+        text = "".join(p.text for p in parts if p.text and not p.thought)
+        usage = response.usage_metadata
+        output_tokens = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+        return Completion(text, (usage.prompt_token_count or 0) if usage else 0, output_tokens)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()

@@ -1,0 +1,78 @@
+"""Any server that speaks the OpenAI API (Ollama, vLLM, LM Studio, a gateway): Chat Completions.
+
+Asks for a JSON-schema response format first; a server that rejects it (HTTP 4xx) is asked
+again, at once and from then on, for plain JSON mode (`json_object`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import openai
+
+from tabrl_core.providers.calls import (
+    BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, Completion, ProviderError,
+    unreadable)
+from tabrl_core.providers.config import ProviderConfig
+from tabrl_core.providers.openai_provider import SCHEMA_NAME, make_client, provider_error
+from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+
+# Sent when a local server needs no key. Without it the SDK would fall back to the
+# OPENAI_API_KEY environment variable and send the real OpenAI key to this server.
+PLACEHOLDER_KEY = "not-needed"
+
+JSON_SCHEMA_FORMAT = {"type": "json_schema",
+                      "json_schema": {"name": SCHEMA_NAME, "schema": APPROACHES_SCHEMA, "strict": True}}
+JSON_OBJECT_FORMAT = {"type": "json_object"}
+
+
+class OpenAICompatibleClient:
+    """One attempt at a Chat Completions request; errors come out as ProviderError."""
+
+    def __init__(self, config: ProviderConfig):
+        self._label = config.label
+        self._model = config.model
+        self._client = make_client(config, config.api_key or PLACEHOLDER_KEY)
+        self._format = JSON_SCHEMA_FORMAT
+
+    def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
+        """Send `prompt` once (twice if the schema format is rejected), within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        try:
+            return self._send(prompt, timeout_s)
+        except ProviderError as err:
+            if err.kind != BAD_REQUEST or self._format is JSON_OBJECT_FORMAT:
+                raise
+        self._format = JSON_OBJECT_FORMAT
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s")
+        return self._send(prompt, left)
+
+    def _send(self, prompt: Prompt, timeout_s: float) -> Completion:
+        try:
+            response = self._client.chat.completions.create(
+                model=self._model, max_tokens=MAX_OUTPUT_TOKENS,
+                response_format=self._format, timeout=timeout_s,
+                messages=[{"role": "system", "content": prompt.system},
+                          {"role": "user", "content": prompt.user}])
+        except openai.OpenAIError as err:
+            raise provider_error(err, self._label, timeout_s) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
+        if not response.choices:
+            raise ProviderError(BAD_OUTPUT, f"{self._label} returned no choices")
+        choice = response.choices[0]
+        if choice.message.refusal:
+            raise ProviderError(REFUSED, f"{self._label} declined to answer: {choice.message.refusal}")
+        if choice.finish_reason == "content_filter":
+            raise ProviderError(REFUSED, f"{self._label}'s answer was stopped by its content filter")
+        if choice.finish_reason == "length":
+            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer was cut off at {MAX_OUTPUT_TOKENS} tokens")
+        usage = response.usage
+        return Completion(choice.message.content or "", usage.prompt_tokens if usage else 0,
+                          usage.completion_tokens if usage else 0)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()

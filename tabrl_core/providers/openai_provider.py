@@ -1,0 +1,68 @@
+"""GPT through the openai SDK: the Responses API with a strict JSON-schema text format."""
+
+from __future__ import annotations
+
+import openai
+
+from tabrl_core.providers.calls import (
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
+    error_from_status, unreadable)
+from tabrl_core.providers.config import ProviderConfig
+from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+
+SCHEMA_NAME = "reward_approaches"
+
+
+def make_client(config: ProviderConfig, api_key: str) -> openai.OpenAI:
+    """An openai SDK client for `config` that never retries by itself."""
+    return openai.OpenAI(api_key=api_key, base_url=config.base_url, max_retries=0,
+                         timeout=config.timeout_s)
+
+
+def provider_error(err: openai.OpenAIError, label: str, timeout_s: float) -> ProviderError:
+    """The ProviderError matching an openai SDK exception."""
+    if isinstance(err, openai.APITimeoutError):
+        return ProviderError(TIMEOUT, f"{label} did not answer within {timeout_s:.3g} s")
+    if isinstance(err, openai.APIConnectionError):
+        return ProviderError(UNAVAILABLE, f"cannot reach {label}: {err}", retryable=True)
+    if isinstance(err, openai.APIStatusError):
+        return error_from_status(err.status_code, err.message, err.response.headers, label)
+    return ProviderError(BAD_OUTPUT, f"{label} sent an answer the SDK cannot read: {err}")
+
+
+class OpenAIClient:
+    """One attempt at a Responses API request; errors come out as ProviderError."""
+
+    def __init__(self, config: ProviderConfig):
+        self._label = config.label
+        self._model = config.model
+        self._client = make_client(config, config.api_key)
+
+    def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
+        """Send `prompt` once, waiting at most `timeout_s`."""
+        try:
+            response = self._client.responses.create(
+                model=self._model, instructions=prompt.system, input=prompt.user,
+                max_output_tokens=MAX_OUTPUT_TOKENS, store=False, timeout=timeout_s,
+                text={"format": {"type": "json_schema", "name": SCHEMA_NAME,
+                                 "schema": APPROACHES_SCHEMA, "strict": True}})
+        except openai.OpenAIError as err:
+            raise provider_error(err, self._label, timeout_s) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
+        for item in response.output or []:
+            for part in getattr(item, "content", None) or []:
+                if part.type == "refusal":
+                    raise ProviderError(REFUSED, f"{self._label} declined to answer: {part.refusal}")
+        reason = response.incomplete_details.reason if response.incomplete_details else None
+        if reason == "content_filter":
+            raise ProviderError(REFUSED, f"{self._label}'s answer was stopped by its content filter")
+        if reason:
+            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer is incomplete ({reason})")
+        usage = response.usage
+        return Completion(response.output_text, usage.input_tokens if usage else 0,
+                          usage.output_tokens if usage else 0)
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
