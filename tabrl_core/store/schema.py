@@ -1,0 +1,124 @@
+"""The database schema as ordered migrations: MIGRATIONS[i] takes user_version i to i + 1.
+
+Never edit a released migration; append a new one. Times are Unix seconds (REAL); JSON columns
+hold text. Nothing here stores an API key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+ARTIFACT_KINDS = ("video", "gif", "thumbnail", "trajectory", "checkpoint", "grid")
+
+
+def _initial(conn: sqlite3.Connection) -> None:
+    states = ", ".join(f"'{s}'" for s in JOB_STATES)
+    kinds = ", ".join(f"'{k}'" for k in ARTIFACT_KINDS)
+    _execute_all(conn, f"""
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY,
+            robot TEXT NOT NULL,
+            behavior TEXT NOT NULL DEFAULT '',
+            steps INTEGER NOT NULL,
+            backend TEXT NOT NULL,
+            seed INTEGER NOT NULL DEFAULT 0,
+            owner TEXT NOT NULL DEFAULT 'local',   -- browser session id, or "local"
+            options TEXT NOT NULL DEFAULT '{{}}',  -- JSON: backend and trainer options
+            created REAL NOT NULL
+        );
+        CREATE INDEX runs_owner ON runs(owner, created);
+
+        CREATE TABLE approaches (
+            id INTEGER PRIMARY KEY,
+            run TEXT NOT NULL REFERENCES runs(id),
+            position INTEGER NOT NULL,
+            provider TEXT NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            code TEXT NOT NULL,
+            valid INTEGER NOT NULL,
+            validation_error TEXT,
+            components TEXT NOT NULL DEFAULT '[]'  -- JSON list of component names
+        );
+        CREATE INDEX approaches_run ON approaches(run, position);
+
+        CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            run TEXT NOT NULL REFERENCES runs(id),
+            approach INTEGER NOT NULL UNIQUE REFERENCES approaches(id),
+            backend TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ({states})),
+            attempt INTEGER NOT NULL DEFAULT 1,
+            progress REAL NOT NULL DEFAULT 0,      -- 0..1
+            steps_done INTEGER NOT NULL DEFAULT 0,
+            total_steps INTEGER NOT NULL,
+            error TEXT,
+            external_id TEXT,                      -- Modal function call id
+            worker_pid INTEGER,                    -- local worker training it
+            created REAL NOT NULL,
+            started REAL,
+            finished REAL,
+            heartbeat REAL,
+            polled REAL,                           -- last time a client polled Modal for it
+            eta_s REAL,
+            stats TEXT NOT NULL DEFAULT '{{}}'     -- JSON: rollout stats, final metrics
+        );
+        CREATE INDEX jobs_state ON jobs(state, created);
+        CREATE INDEX jobs_run ON jobs(run);
+
+        CREATE TABLE metrics (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL REFERENCES jobs(id),
+            attempt INTEGER NOT NULL,
+            step INTEGER NOT NULL,
+            mean_return REAL,
+            components TEXT NOT NULL DEFAULT '{{}}',
+            env_steps_per_s REAL,
+            elapsed REAL,
+            created REAL NOT NULL
+        );
+        CREATE INDEX metrics_job ON metrics(job, attempt, step);
+
+        CREATE TABLE artifacts (
+            id INTEGER PRIMARY KEY,
+            job TEXT NOT NULL REFERENCES jobs(id),
+            attempt INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ({kinds})),
+            path TEXT NOT NULL,                    -- relative to TABRL_HOME
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            created REAL NOT NULL
+        );
+        CREATE INDEX artifacts_job ON artifacts(job, attempt);
+
+        CREATE TABLE workers (
+            pid INTEGER PRIMARY KEY,
+            proc_started REAL NOT NULL,            -- the process's start time, against pid reuse
+            started REAL NOT NULL,
+            heartbeat REAL NOT NULL
+        );
+
+        CREATE TABLE calibrations (                -- measured by finished training groups
+            id INTEGER PRIMARY KEY,
+            robot TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            n_approaches INTEGER NOT NULL,
+            env_steps INTEGER NOT NULL,            -- all approaches together
+            wall_s REAL NOT NULL,                  -- claim to last render
+            env_steps_per_s REAL NOT NULL,
+            created REAL NOT NULL
+        );
+        CREATE INDEX calibrations_robot ON calibrations(robot, backend, created);
+    """)
+
+
+def _execute_all(conn: sqlite3.Connection, script: str) -> None:
+    # Not executescript: it commits first, and a migration must stay inside its transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial,)
