@@ -1,0 +1,180 @@
+"""The jobs API the app, notebooks and CLI use: start, watch, cancel and retry training batches.
+
+A batch is a run: one robot, one behaviour, one budget, and the approaches to train, each valid
+one a job. Everything lives in the store, so a page reload or an app restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from tabrl_core.jobs import modal_backend
+from tabrl_core.jobs.estimate import estimate_seconds
+from tabrl_core.jobs.queue import live_workers, recover_orphans, register_worker
+from tabrl_core.jobs.records import JobRef, end_jobs, insert_run, requeue_job
+from tabrl_core.jobs.status import job_rows, run_status
+from tabrl_core.paths import subdir
+from tabrl_core.robots import get_robot
+from tabrl_core.store import opened
+from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
+
+BACKENDS = ("local", "modal")
+WORKER_IDLE_EXIT_S = 300
+"""A background worker exits after this long with nothing queued."""
+_SECRET_OPTION = re.compile(r"key|token|secret|password", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A started batch: its run id and the ids of its jobs (one per valid approach)."""
+
+    id: str
+    job_ids: list[str]
+
+
+def _approach_dict(approach) -> dict:
+    data = approach.to_dict() if hasattr(approach, "to_dict") else dict(approach)
+    missing = {"provider", "name", "code"} - data.keys()
+    if missing:
+        raise ValueError(f"approach {data.get('name', '?')!r} lacks {sorted(missing)}")
+    return {"valid": True, **data}
+
+
+def _check_options(options: dict) -> None:
+    secret = [k for k in options if _SECRET_OPTION.search(k)]
+    if secret:
+        raise ValueError(f"options {secret} look like credentials; API keys are never stored")
+    json.dumps(options)  # raises TypeError for what the store cannot keep
+
+
+def start_batch(robot: str, approaches: list, steps: int, backend: str = "local", *,
+                behavior: str = "", owner: str = "local", run_id: str | None = None,
+                seed: int = 0, start_worker: bool = True, **options) -> Batch:
+    """Record a run and queue one job per valid approach; start the backend.
+
+    `approaches` are `Approach` objects or dicts (provider, name, description, code, valid,
+    error); invalid ones are recorded without a job. Options: `train_config` (a dict of
+    TrainConfig fields), and for Modal `per_job` (one GPU call per job instead of one per batch).
+    `start_worker=False` leaves the local queue to a worker you run yourself (`tabrl worker`).
+    Raises ValueError for an unknown robot or backend, a budget out of range, or no valid
+    approach; ModalUnavailableError when Modal has no credentials or cannot be reached.
+    """
+    get_robot(robot)
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    top = STEPS_MAX_LOCAL if backend == "local" else STEPS_MAX_GPU
+    if not STEPS_MIN <= steps <= top:
+        raise ValueError(f"steps must be between {STEPS_MIN:,} and {top:,} on {backend}; "
+                         f"got {steps:,}")
+    rows = [_approach_dict(a) for a in approaches]
+    if not any(r["valid"] for r in rows):
+        raise ValueError("no valid approach to train; fix the reward code or generate again")
+    _check_options(options)
+    if backend == "modal":
+        modal_backend.check_ready()
+    with opened() as conn:
+        run_id, job_ids = insert_run(conn, robot=robot, behavior=behavior, steps=steps,
+                                     backend=backend, seed=seed, owner=owner, options=options,
+                                     approaches=rows, run_id=run_id)
+        if backend == "modal":
+            modal_backend.submit(conn, run_id, [JobRef(j, 1) for j in job_ids])
+    if backend == "local" and start_worker:
+        ensure_worker()
+    return Batch(run_id, job_ids)
+
+
+def ensure_worker() -> int:
+    """The pid of a live local worker, starting one in the background if none is alive."""
+    with opened() as conn:
+        if alive := live_workers(conn):
+            return alive[0]
+        root = Path(__file__).resolve().parents[2]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(root), os.environ.get("PYTHONPATH")) if p)}
+        with (subdir("logs") / "worker.log").open("ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tabrl_core.jobs.worker",
+                 "--idle-exit", str(WORKER_IDLE_EXIT_S)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                cwd=root, start_new_session=True)
+        # Registered now, so a second start_batch in the next seconds does not start another.
+        register_worker(conn, process.pid)
+        return process.pid
+
+
+def _lookup(conn, id_: str) -> tuple[str, str]:
+    """("run" | "job", run id) for a run or job id; KeyError otherwise."""
+    if conn.execute("SELECT 1 FROM runs WHERE id = ?", (id_,)).fetchone():
+        return "run", id_
+    row = conn.execute("SELECT run FROM jobs WHERE id = ?", (id_,)).fetchone()
+    if row is None:
+        raise KeyError(f"no run or job with id {id_!r}")
+    return "job", row["run"]
+
+
+def get_status(id_: str, *, verify: bool = False) -> dict:
+    """The state of a run (all its jobs) or of one job: run fields, approaches, and per job its
+    state, progress 0..1, steps, ETA, latest metrics and curve, error, absolute artifact paths
+    (with any missing or corrupt file listed under `artifact_problems`; `verify` compares sha256),
+    and stats. Polling Modal jobs here is cheap: `get(timeout=0)`, throttled, errors caught.
+    """
+    with opened() as conn:
+        recover_orphans(conn)
+        kind, run_id = _lookup(conn, id_)
+        only = id_ if kind == "job" else None
+        modal_backend.sync(conn, [r for r in job_rows(conn, run_id, only)
+                                  if r["backend"] == "modal" and r["state"] == "running"])
+        return {"id": id_, "kind": kind, **run_status(conn, run_id, only, verify=verify)}
+
+
+def cancel(id_: str) -> list[str]:
+    """Cancel a run's unfinished jobs, or one job; returns the ids cancelled."""
+    with opened() as conn:
+        kind, run_id = _lookup(conn, id_)
+        where, params = ("run = ?", (run_id,)) if kind == "run" else ("id = ?", (id_,))
+        ids = end_jobs(conn, where, params, state="cancelled", error="cancelled")
+        modal_backend.cancel_orphaned_calls(conn, ids)
+    return ids
+
+
+def retry(job_id: str) -> None:
+    """Queue a failed or cancelled job again (a new attempt) and start its backend."""
+    with opened() as conn:
+        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no job with id {job_id!r}")
+        if not requeue_job(conn, job_id, states=("failed", "cancelled")):
+            raise ValueError(f"job {job_id} is {row['state']}; only failed or cancelled jobs "
+                             "can be retried")
+        if row["backend"] == "modal":
+            modal_backend.check_ready()
+            modal_backend.submit(conn, row["run"], [JobRef(job_id, row["attempt"] + 1)])
+    if row["backend"] == "local":
+        ensure_worker()
+
+
+def estimate(robot: str, steps: int, backend: str = "local", n_approaches: int = 1) -> float:
+    """Seconds a batch should take, from the throughput recorded by finished batches (see
+    `tabrl_core.jobs.estimate.estimate_seconds` for the defaults used before any finished)."""
+    with opened() as conn:
+        return estimate_seconds(conn, robot, steps, backend, n_approaches)
+
+
+def list_runs(owner: str | None = None, limit: int = 100) -> list[dict]:
+    """Recent runs, newest first (only `owner`'s if given), with their jobs' state counts."""
+    where, params = ("WHERE r.owner = ?", (owner,)) if owner else ("", ())
+    with opened() as conn:
+        rows = conn.execute(f"""
+            SELECT r.*, COUNT(j.id) AS n_jobs,
+                   SUM(j.state = 'queued') AS queued, SUM(j.state = 'running') AS running,
+                   SUM(j.state = 'succeeded') AS succeeded, SUM(j.state = 'failed') AS failed,
+                   SUM(j.state = 'cancelled') AS cancelled
+            FROM runs r LEFT JOIN jobs j ON j.run = r.id {where}
+            GROUP BY r.id ORDER BY r.created DESC LIMIT ?""", (*params, limit)).fetchall()
+    return [{**dict(r), "options": json.loads(r["options"])} for r in rows]

@@ -1,0 +1,127 @@
+"""Rows of runs, approaches, jobs and metrics: creating them, and ending a job with its outcome.
+
+Every write that changes a running job names its attempt and requires state 'running', so a job
+that was cancelled or retried meanwhile is never overwritten by a late writer.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tabrl_core.store import record_artifact, transaction
+
+
+@dataclass(frozen=True)
+class JobRef:
+    """One attempt of one job, as a worker or a Modal client holds it."""
+
+    id: str
+    attempt: int
+
+
+@dataclass
+class JobOutcome:
+    """How one job of a trained group ended; `artifacts` maps an artifact kind to its path."""
+
+    status: str  # succeeded, failed or cancelled
+    error: str | None = None
+    metrics: dict = field(default_factory=dict)  # final mean_return and components
+    stats: dict = field(default_factory=dict)  # rollout stats of the rendered policy
+    artifacts: dict[str, Path] = field(default_factory=dict)
+
+
+def new_id(prefix: str) -> str:
+    """A short unique id such as 'run-3f2a9c1b7d0e'."""
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def insert_run(conn: sqlite3.Connection, *, robot: str, behavior: str, steps: int, backend: str,
+               seed: int, owner: str, options: dict, approaches: list[dict],
+               run_id: str | None = None) -> tuple[str, list[str]]:
+    """Insert a run, its approaches and one queued job per valid approach: (run id, job ids)."""
+    run_id = run_id or new_id("run")
+    now = time.time()
+    job_ids = []
+    with transaction(conn):
+        conn.execute(
+            "INSERT INTO runs (id, robot, behavior, steps, backend, seed, owner, options, created)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, robot, behavior, steps, backend, seed, owner, json.dumps(options), now))
+        for position, a in enumerate(approaches):
+            cursor = conn.execute(
+                "INSERT INTO approaches (run, position, provider, name, description, code, valid,"
+                " validation_error, components) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, position, a["provider"], a["name"], a.get("description", ""), a["code"],
+                 int(a["valid"]), a.get("error"), json.dumps(list(a.get("components", ())))))
+            if a["valid"]:
+                job_id = new_id("job")
+                conn.execute(
+                    "INSERT INTO jobs (id, run, approach, backend, state, total_steps, created)"
+                    " VALUES (?, ?, ?, ?, 'queued', ?, ?)",
+                    (job_id, run_id, cursor.lastrowid, backend, steps, now))
+                job_ids.append(job_id)
+    return run_id, job_ids
+
+
+def write_progress(conn: sqlite3.Connection, job: JobRef, *, steps_done: int, total_steps: int,
+                   eta_s: float | None, mean_return: float | None, components: dict,
+                   env_steps_per_s: float | None, elapsed_s: float | None) -> bool:
+    """Record one progress point (job row + metrics row); False if the job is no longer running."""
+    now = time.time()
+    with transaction(conn):
+        updated = conn.execute(
+            "UPDATE jobs SET steps_done = ?, progress = ?, eta_s = ?, heartbeat = ?"
+            " WHERE id = ? AND attempt = ? AND state = 'running'",
+            (steps_done, min(1.0, steps_done / max(1, total_steps)), eta_s, now,
+             job.id, job.attempt)).rowcount
+        if updated and mean_return is not None:
+            conn.execute(
+                "INSERT INTO metrics (job, attempt, step, mean_return, components,"
+                " env_steps_per_s, elapsed, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (job.id, job.attempt, steps_done, mean_return, json.dumps(components),
+                 env_steps_per_s, elapsed_s, now))
+    return bool(updated)
+
+
+def finish_job(conn: sqlite3.Connection, job: JobRef, outcome: JobOutcome) -> bool:
+    """End a running job with its outcome and record its artifacts; False if it was not running."""
+    stats = {"final": outcome.metrics, **outcome.stats}
+    with transaction(conn):
+        updated = conn.execute(
+            "UPDATE jobs SET state = ?, error = ?, stats = ?, finished = ?, eta_s = NULL,"
+            " progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END"
+            " WHERE id = ? AND attempt = ? AND state = 'running'",
+            (outcome.status, outcome.error, json.dumps(stats, default=float), time.time(),
+             outcome.status, job.id, job.attempt)).rowcount
+        if updated:
+            for kind, path in outcome.artifacts.items():
+                record_artifact(conn, job.id, job.attempt, kind, Path(path))
+    return bool(updated)
+
+
+def end_jobs(conn: sqlite3.Connection, where: str, params: tuple, *, state: str,
+             error: str | None = None) -> list[str]:
+    """Set matching queued/running jobs to a final state (SQL `where` on jobs); their ids."""
+    with transaction(conn):
+        ids = [r["id"] for r in conn.execute(
+            f"SELECT id FROM jobs WHERE state IN ('queued', 'running') AND ({where})", params)]
+        conn.executemany(
+            "UPDATE jobs SET state = ?, error = ?, finished = ?, eta_s = NULL WHERE id = ?",
+            [(state, error, time.time(), i) for i in ids])
+    return ids
+
+
+def requeue_job(conn: sqlite3.Connection, job_id: str, *, states: tuple[str, ...]) -> bool:
+    """Queue a job in one of `states` again as a new attempt, from zero progress."""
+    marks = ", ".join("?" * len(states))
+    with transaction(conn):
+        return bool(conn.execute(
+            "UPDATE jobs SET state = 'queued', attempt = attempt + 1, progress = 0,"
+            " steps_done = 0, error = NULL, worker_pid = NULL, external_id = NULL,"
+            " started = NULL, finished = NULL, heartbeat = NULL, polled = NULL, eta_s = NULL,"
+            f" stats = '{{}}' WHERE id = ? AND state IN ({marks})", (job_id, *states)).rowcount)
