@@ -1,0 +1,62 @@
+"""TabRL: turn a sentence into a trained robot behaviour, and compare how LLMs design rewards.
+
+The notebook API (it mirrors the design document's endpoints)::
+
+    import tabrl_core as tabrl
+    tabrl.list_models()                                   # GET  /api/playground/models
+    results = tabrl.generate_approaches("go1", "shake your hips")   # POST /api/training/approaches
+    batch = tabrl.start_batch("go1", approaches, 10_000)  # POST /api/training/batch
+    tabrl.get_status(batch.id)                            # GET  /api/training/{id}/status
+    tabrl.render(job_id)                                  # POST /api/training/render
+
+Names are imported on first use, so `import tabrl_core` stays light (no JAX, no MuJoCo) for the
+Streamlit page process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+# XLA:CPU logs spurious "machine feature" errors when it loads programs from the persistent
+# compilation cache; keep them out of users' terminals (Python exceptions are unaffected).
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+_EXPORTS = {
+    "list_models": "tabrl_core.robots.gallery",
+    "get_robot": "tabrl_core.robots",
+    "UnknownRobotError": "tabrl_core.robots",
+    "generate_approaches": "tabrl_core.providers",
+    "provider_statuses": "tabrl_core.providers",
+    "Approach": "tabrl_core.providers",
+    "compile_reward": "tabrl_core.rewards",
+    "compile_rewards": "tabrl_core.rewards",
+    "RewardValidationError": "tabrl_core.rewards",
+    "render_contract": "tabrl_core.rewards",
+    "contract_for": "tabrl_core.rewards",
+    "start_batch": "tabrl_core.jobs",
+    "get_status": "tabrl_core.jobs",
+    "cancel": "tabrl_core.jobs",
+    "retry": "tabrl_core.jobs",
+    "estimate": "tabrl_core.jobs",
+    "list_runs": "tabrl_core.jobs",
+    "render": "tabrl_core.jobs",
+    "train_population": "tabrl_core.training",
+    "TrainConfig": "tabrl_core.training",
+    "load_checkpoint": "tabrl_core.training",
+    "rollout_policy": "tabrl_core.training",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tabrl_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

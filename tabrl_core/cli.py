@@ -1,0 +1,154 @@
+"""The `tabrl` command: the whole path from a sentence to videos, and the tools around it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+
+class CliError(Exception):
+    """A user error: printed as one line on stderr, exit status 2."""
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tabrl_core.jobs import get_status, start_batch
+    from tabrl_core.jobs.worker import run_worker
+    from tabrl_core.providers import generate_approaches
+    from tabrl_core.robots import get_robot
+    from tabrl_core.training import STEPS_MAX_LOCAL, STEPS_MIN
+
+    get_robot(args.robot)
+    behavior = args.behavior.strip()
+    if not behavior:
+        raise CliError("the behaviour is empty: say what the robot should do, e.g. --behavior "
+                       "\"walk forward\"")
+    if not STEPS_MIN <= args.steps <= STEPS_MAX_LOCAL:
+        raise CliError(f"--steps must be between {STEPS_MIN:,} and {STEPS_MAX_LOCAL:,} on the "
+                       f"local backend; got {args.steps:,}")
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results = generate_approaches(args.robot, behavior, _providers(args.providers))
+    approaches = [a for r in results.values() for a in r.approaches]
+    for r in results.values():
+        if r.error:
+            print(f"{r.provider}: {r.error}", file=sys.stderr)
+    if not approaches:
+        raise CliError("no provider returned an approach; see the errors above")
+    batch = start_batch(args.robot, approaches, args.steps, behavior=behavior, seed=args.seed,
+                        start_worker=False)
+    run_worker(idle_exit_s=0.0, poll_s=0.1)
+    status = get_status(batch.id)
+    summary = _summary(args, behavior, approaches, status, out)
+    summary["wall_s"] = round(time.monotonic() - started, 1)
+    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    print(out / "summary.json")
+    return 0 if all(a["status"] == "succeeded" for a in summary["approaches"]) else 1
+
+
+def _providers(text: str | None) -> list[str] | None:
+    return [p.strip() for p in text.split(",") if p.strip()] if text else None
+
+
+def _summary(args, behavior: str, approaches, status: dict, out: Path) -> dict:
+    """summary.json: every approach with its outcome, metrics and media copied into `out`."""
+    jobs = {(j["provider"], j["name"]): j for j in status["jobs"]}
+    rows = []
+    for i, approach in enumerate(approaches):
+        job = jobs.get((approach.provider, approach.name))
+        row = {"provider": approach.provider, "name": approach.name,
+               "description": approach.description, "code": approach.code,
+               "status": job["state"] if job else "invalid",
+               "error": job["error"] if job else approach.error,
+               "metrics": {"mean_return": job["mean_return"] if job else None,
+                           "components": job["components"] if job else {}},
+               "stats": job["stats"] if job else {}, "video": None, "trajectory": None}
+        for kind, suffix in (("video", ".mp4"), ("trajectory", ".npz"), ("gif", ".gif")):
+            source = (job or {}).get("artifacts", {}).get(kind)
+            if source and Path(source).exists():
+                target = out / f"{i + 1:02d}-{approach.provider}-{_slug(approach.name)}{suffix}"
+                shutil.copyfile(source, target)
+                row[kind] = str(target)
+        rows.append(row)
+    return {"robot": args.robot, "behavior": behavior, "steps": args.steps, "run_id": status["id"],
+            "approaches": rows}
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "approach"
+
+
+def _render(args: argparse.Namespace) -> int:
+    from tabrl_core.jobs import render
+
+    print(json.dumps(render(args.job), indent=1, default=str))
+    return 0
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from tabrl_core.training.base_policy import pretrain
+
+    def show(p) -> None:
+        if p.iteration % 10 == 0 or p.iteration == p.iterations:
+            print(f"{p.steps_done:>10,} steps  return {p.mean_return[0]:8.2f}  "
+                  f"{p.env_steps_per_s:6.0f} steps/s  eta {p.eta_s:5.0f} s", flush=True)
+
+    report = pretrain(args.robot, steps=args.steps, seed=args.seed, progress=show)
+    print(json.dumps(report["evaluation"], indent=1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from tabrl_core.jobs import add_cancel_command, add_status_command, add_worker_command
+    from tabrl_core.providers.cli import add_approaches_command
+    from tabrl_core.robots.gallery import add_models_command
+    from tabrl_core.training.base_policy import PRETRAIN_STEPS
+
+    parser = argparse.ArgumentParser(prog="tabrl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="design rewards, train them, render videos")
+    train.add_argument("--robot", default="go1", help="robot id (see `tabrl models`)")
+    train.add_argument("--behavior", required=True, help="what the robot should do")
+    train.add_argument("--steps", type=int, default=10_000, help="env steps per approach")
+    train.add_argument("--providers", default="builtin",
+                       help="comma-separated provider ids (default: builtin)")
+    train.add_argument("--out", required=True, help="folder for summary.json and the videos")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(func=_train)
+
+    render = sub.add_parser("render", help="render a trained job's video again")
+    render.add_argument("job", help="job id")
+    render.set_defaults(func=_render)
+
+    pretrain = sub.add_parser("pretrain", help="train and ship a robot's base policy")
+    pretrain.add_argument("robot")
+    pretrain.add_argument("--steps", type=int, default=PRETRAIN_STEPS)
+    pretrain.add_argument("--seed", type=int, default=0)
+    pretrain.set_defaults(func=_pretrain)
+
+    for add in (add_models_command, add_approaches_command, add_worker_command,
+                add_status_command, add_cancel_command):
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `tabrl` command."""
+    from tabrl_core.robots import UnknownRobotError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CliError, UnknownRobotError, ValueError, KeyError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"tabrl {args.command}: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

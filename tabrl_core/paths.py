@@ -1,0 +1,31 @@
+"""Where TabRL keeps its data: TABRL_HOME (default ~/.tabrl), read at call time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """The data directory, created if missing."""
+    path = Path(os.environ.get("TABRL_HOME", "~/.tabrl")).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def subdir(name: str) -> Path:
+    """A named folder under the data directory (artifacts, logs, jax-cache, ...), created."""
+    path = data_dir() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def enable_jax_compilation_cache() -> Path:
+    """Persist compiled XLA programs under TABRL_HOME/jax-cache so later runs skip compiling."""
+    import jax
+
+    path = subdir("jax-cache")
+    jax.config.update("jax_compilation_cache_dir", str(path))
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
+    return path

@@ -1,0 +1,67 @@
+"""Training configuration: static sizes and PPO hyperparameters, one doc line per field."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+STEPS_MIN = 10_000
+"""The smallest budget, env steps per approach (the Quick preset)."""
+STEPS_MAX_LOCAL = 100_000
+"""The largest budget on the local CPU backend (the Quality preset)."""
+STEPS_MAX_GPU = 5_000_000
+"""The largest budget accepted for GPU backends."""
+PRESETS = {"Quick": 10_000, "Standard": 50_000, "Quality": 100_000}
+"""Named budgets shown in the app and CLI."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a population of approaches is trained. Never mutated: use `with_(...)`."""
+
+    num_envs: int = 32
+    """parallel environments per approach"""
+    unroll_length: int = 16
+    """control steps each environment runs between two updates"""
+    episode_seconds: float = 5.0
+    """an episode is truncated after this long (the same length as the videos)"""
+    num_epochs: int = 4
+    """passes over each batch of experience"""
+    num_minibatches: int = 4
+    """minibatches per pass (split over environments)"""
+    learning_rate: float = 3e-4
+    """Adam step size"""
+    entropy_cost: float = 1e-3
+    """weight of the entropy bonus"""
+    discounting: float = 0.97
+    """reward discount per control step"""
+    gae_lambda: float = 0.95
+    """GAE lambda"""
+    clipping_epsilon: float = 0.2
+    """PPO ratio clip"""
+    reward_scaling: float = 1.0
+    """rewards are multiplied by this before the loss"""
+    max_grad_norm: float = 1.0
+    """global gradient-norm clip"""
+    policy_hidden: tuple[int, ...] = (128, 128)
+    """policy MLP layer sizes (must match a base policy to fine-tune from it)"""
+    value_hidden: tuple[int, ...] = (128, 128)
+    """value MLP layer sizes"""
+    nthread: int = 0
+    """physics threads (0: all CPU cores)"""
+
+    def with_(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(data: dict) -> "TrainConfig":
+        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+        return TrainConfig(**fields)
+
+
+def iterations_for(steps: int, config: TrainConfig) -> int:
+    """PPO iterations needed for `steps` env steps per approach (at least one)."""
+    per_iteration = config.num_envs * config.unroll_length
+    return max(1, -(-steps // per_iteration))

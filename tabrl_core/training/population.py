@@ -1,0 +1,352 @@
+"""Train K reward approaches of one robot together: one rollout, K rewards, one PPO update.
+
+The loop per iteration: collect `unroll_length` control steps of all K x N environments (physics in
+C, policy and contract state in one jitted call per step), evaluate each approach's reward on the
+stored contract states with its own small jitted function, then update all K learners in one
+compiled call. Reward code never enters the big programs, so new rewards train without a long
+compile, and the compiled programs are cached on disk.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, NamedTuple, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tabrl_core.paths import enable_jax_compilation_cache
+from tabrl_core.training import env as envlib
+from tabrl_core.training import ppo
+from tabrl_core.training.checkpoint import load_checkpoint, save_checkpoint
+from tabrl_core.training.config import TrainConfig, iterations_for
+
+
+@dataclass
+class TrainProgress:
+    """Reported after every iteration."""
+
+    iteration: int
+    iterations: int
+    steps_done: int  # per approach
+    total_steps: int  # per approach
+    mean_return: list[float | None]
+    components: list[dict[str, float]]
+    status: list[str]  # running, failed, done
+    errors: list[str | None]
+    env_steps_per_s: float
+    elapsed_s: float
+    eta_s: float
+
+
+@dataclass
+class ApproachResult:
+    """How one approach ended."""
+
+    status: str  # succeeded, failed, cancelled
+    error: str | None = None
+    checkpoint: Path | None = None
+    metrics: dict = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+
+
+class EnvCarry(NamedTuple):
+    """Per-environment values the jitted step carries between control steps."""
+
+    memory: envlib.FootMemory
+    time: jax.Array  # [B]
+    prev_action: jax.Array  # [B, A]
+    episode_step: jax.Array  # [B]
+
+
+class StepOutput(NamedTuple):
+    contract: object  # ContractState [B] after the physics step, before any reset
+    terminated: jax.Array  # [B]
+    truncated: jax.Array  # [B]
+    obs: jax.Array  # [B, obs] for the next action (after resets)
+    prev_action: jax.Array  # [B, A] the previous action as the next reward will see it
+    action: jax.Array  # [B, A]
+    raw_action: jax.Array
+    log_prob: jax.Array  # [B]
+    logits: jax.Array  # [B, 2A]
+    ctrl: jax.Array  # [B, nu]
+    carry: EnvCarry
+
+
+def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_steps: int):
+    """The jitted per-control-step function: contract, termination, resets, observation, act."""
+    layout, consts = env.layout, env.constants
+
+    def step(agents, carry: EnvCarry, sensors, reset_sensors, force_reset, key) -> StepOutput:
+        time_now = carry.time + consts.dt
+        contract, memory, _ = envlib.contract_state(layout, consts, sensors, carry.memory, time_now)
+        term = envlib.terminated(consts, contract)
+        trunc = (carry.episode_step + 1 >= episode_steps) & ~term
+        done = term | trunc | force_reset
+        fresh = envlib.FootMemory(jnp.zeros_like(memory.air_time), jnp.ones_like(memory.contact))
+        memory = jax.tree_util.tree_map(lambda f, m: jnp.where(done[:, None], f, m), fresh, memory)
+        time_now = jnp.where(done, 0.0, time_now)
+        sensors = jnp.where(done[:, None], reset_sensors, sensors)
+        current, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time_now)
+        prev_action = jnp.where(done[:, None], 0.0, carry.prev_action)
+        obs = envlib.observe(current, gravity, prev_action)
+        keys = jax.random.split(key, n_approaches)
+        per_approach = obs.reshape((n_approaches, -1, obs.shape[-1]))
+        sampled = jax.vmap(lambda agent, o, k: ppo.sample_actions(networks, agent, o, k))(
+            agents, per_approach, keys)
+        action, raw, log_prob, logits = [x.reshape((-1,) + x.shape[2:]) for x in sampled]
+        new_carry = EnvCarry(memory=memory, time=time_now, prev_action=action,
+                             episode_step=jnp.where(done, 0, carry.episode_step + 1))
+        return StepOutput(contract, term, trunc, obs, prev_action, action, raw, log_prob, logits,
+                          envlib.action_to_ctrl(consts, action), new_carry)
+
+    return jax.jit(step)
+
+
+def make_reward_fn(compiled_reward):
+    """jit(vmap(vmap(reward))) over [T, N] contract states; compiled per reward, small."""
+    return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
+
+
+def _stack_agents(agents: Sequence[ppo.AgentState]) -> ppo.AgentState:
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *agents)
+
+
+def _index_agent(agents: ppo.AgentState, k: int) -> ppo.AgentState:
+    return jax.tree_util.tree_map(lambda x: x[k], agents)
+
+
+def base_policy_path(robot_id: str) -> Path:
+    """Where a robot's shipped base policy lives (it may not exist)."""
+    from tabrl_core.robots import get_robot
+
+    return get_robot(robot_id).xml_path.parent / "base_policy"
+
+
+def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
+                   n_approaches: int, seed: int, init: str) -> tuple[ppo.AgentState, str]:
+    """K learner states: copies of the base policy (init="base", when one fits) or fresh ones."""
+    keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
+    fresh = [ppo.init_agent(k, networks, obs_size, config) for k in keys]
+    source = "scratch"
+    path = base_policy_path(robot_id)
+    if init == "base" and path.exists():
+        base = load_checkpoint(path)
+        if base.config.policy_hidden == config.policy_hidden and \
+                base.config.value_hidden == config.value_hidden and base.obs_size == obs_size:
+            fresh = [agent._replace(policy=base.policy, value=base.value,
+                                    normalizer=base.normalizer) for agent in fresh]
+            source = "base"
+    return _stack_agents(fresh), source
+
+
+def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
+                     seed: int = 0, config: TrainConfig | None = None,
+                     progress: Callable[[TrainProgress], None] | None = None,
+                     should_cancel: Callable[[], bool] | None = None,
+                     init: str = "base") -> list[ApproachResult]:
+    """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
+
+    A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
+    (should_cancel() true) stops within one iteration.
+    """
+    config = config or TrainConfig()
+    enable_jax_compilation_cache()
+    trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init)
+    try:
+        return trainer.run([Path(p) for p in out_dirs], progress, should_cancel)
+    finally:
+        trainer.env.close()
+
+
+class _PopulationTrainer:
+    """State of one population run; `run` is the training loop."""
+
+    def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int, init: str):
+        self.robot_id, self.rewards, self.steps, self.config, self.seed = (
+            robot_id, rewards, steps, config, seed)
+        self.k = len(rewards)
+        self.n = config.num_envs
+        self.env = envlib.RobotEnv(robot_id, nthread=config.nthread or None)
+        self.action_size = self.env.n_joints
+        self.networks = ppo.make_networks(self.env.obs_size, self.action_size, config)
+        self.agents, self.init_source = initial_agents(
+            robot_id, self.networks, self.env.obs_size, config, self.k, seed, init)
+        self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
+        self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
+        self.update = ppo.make_population_update(self.networks, config)
+        self.reward_fns = [make_reward_fn(r) for r in rewards]
+        self.rng = np.random.default_rng(seed)
+        self.key = jax.random.PRNGKey(seed + 1)
+        self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+
+    def _reset_rows(self, batch: int) -> np.ndarray:
+        return self.rng.integers(0, len(self.pool_states), batch)
+
+    def run(self, out_dirs, progress, should_cancel) -> list[ApproachResult]:
+        k, n, cfg = self.k, self.n, self.config
+        batch = k * n
+        iterations = iterations_for(self.steps, cfg)
+        status = ["running"] * k
+        errors: list[str | None] = [None] * k
+        history: list[list[dict]] = [[] for _ in range(k)]
+        returns = _ReturnTracker(k, n)
+        rows = self._reset_rows(batch)
+        states = self.pool_states[rows].copy()
+        carry = EnvCarry(
+            memory=envlib.FootMemory(jnp.zeros((batch, self.env.n_feet)),
+                                     jnp.ones((batch, self.env.n_feet))),
+            time=jnp.zeros(batch), prev_action=jnp.zeros((batch, self.action_size)),
+            episode_step=jnp.zeros(batch, jnp.int32))
+        self.key, key = jax.random.split(self.key)
+        out = self.env_step(self.agents, carry, jnp.asarray(self.pool_sensors[rows], jnp.float32),
+                            jnp.asarray(self.pool_sensors[rows], jnp.float32),
+                            jnp.ones(batch, bool), key)
+        start = time.monotonic()
+        cancelled = False
+        for it in range(iterations):
+            if should_cancel is not None and should_cancel():
+                cancelled = True
+                break
+            transitions, out, states = self._collect(out, states)
+            data, rewards, comps = self._evaluate_rewards(transitions, out.obs, status, errors)
+            returns.add(rewards, transitions["done"])
+            self.key, update_key = jax.random.split(self.key)
+            active = jnp.asarray([s == "running" for s in status])
+            self.agents, _, finite = self.update(
+                self.agents, data, jax.random.split(update_key, k), active)
+            for i, ok in enumerate(np.asarray(finite)):
+                if status[i] == "running" and not ok:
+                    status[i], errors[i] = "failed", "training diverged: weights became NaN/inf"
+            steps_done = min((it + 1) * n * cfg.unroll_length, self.steps)
+            elapsed = time.monotonic() - start
+            mean_ret = returns.means()
+            for i in range(k):
+                history[i].append({"steps": steps_done, "mean_return": mean_ret[i],
+                                   "mean_reward": float(np.mean(rewards[i])),
+                                   "components": comps[i]})
+            if progress is not None:
+                rate = (it + 1) * batch * cfg.unroll_length / max(elapsed, 1e-9)
+                progress(TrainProgress(
+                    iteration=it + 1, iterations=iterations, steps_done=steps_done,
+                    total_steps=self.steps, mean_return=mean_ret, components=comps,
+                    status=list(status), errors=list(errors), env_steps_per_s=rate,
+                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (iterations - it - 1)))
+        return self._finish(out_dirs, status, errors, history, cancelled, steps_done_of(history))
+
+    def _collect(self, out: StepOutput, states: np.ndarray):
+        """Run `unroll_length` control steps; return the transitions, last output and states."""
+        keep = {"obs": [], "raw_action": [], "log_prob": [], "logits": [], "action": [],
+                "prev_action": [],
+                "contract": [], "terminated": [], "truncated": [], "done": []}
+        batch = states.shape[0]
+        no_reset = jnp.zeros(batch, bool)
+        for _ in range(self.config.unroll_length):
+            keep["obs"].append(out.obs)
+            keep["raw_action"].append(out.raw_action)
+            keep["log_prob"].append(out.log_prob)
+            keep["logits"].append(out.logits)
+            keep["action"].append(out.action)
+            keep["prev_action"].append(out.prev_action)
+            states, sensors = self.env.physics_step(states, np.asarray(out.ctrl, np.float64))
+            rows = self._reset_rows(batch)
+            self.key, key = jax.random.split(self.key)
+            out = self.env_step(self.agents, out.carry, jnp.asarray(sensors, jnp.float32),
+                                jnp.asarray(self.pool_sensors[rows], jnp.float32), no_reset, key)
+            term, trunc = np.asarray(out.terminated), np.asarray(out.truncated)
+            done = term | trunc
+            states[done] = self.pool_states[rows[done]]
+            keep["contract"].append(out.contract)
+            keep["terminated"].append(term)
+            keep["truncated"].append(trunc)
+            keep["done"].append(done)
+        stacked = {name: (jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *values)
+                          if name == "contract" else jnp.stack([jnp.asarray(v) for v in values]))
+                   for name, values in keep.items()}
+        return stacked, out, states
+
+    def _evaluate_rewards(self, tr: dict, last_obs, status, errors):
+        """Each approach's reward on its own environments; [K, N, T] rollouts for the update."""
+        k, n = self.k, self.n
+        per_approach = lambda x: jnp.swapaxes(  # noqa: E731
+            x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)  # [T, B, ...] -> [K, T, N, ...]
+        contract = jax.tree_util.tree_map(per_approach, tr["contract"])
+        action, prev_action = per_approach(tr["action"]), per_approach(tr["prev_action"])
+        rewards, comps = [], []
+        for i, fn in enumerate(self.reward_fns):
+            total = jnp.zeros((tr["obs"].shape[0], n))
+            means: dict[str, float] = {}
+            if status[i] == "running":
+                s_i = jax.tree_util.tree_map(lambda x: x[i], contract)
+                total, parts = fn(s_i, action[i], prev_action[i])
+                means = {name: float(jnp.mean(v)) for name, v in parts.items()}
+                if not bool(jnp.all(jnp.isfinite(total))):
+                    bad = [name for name, v in means.items() if not np.isfinite(v)]
+                    status[i] = "failed"
+                    errors[i] = ("reward returned NaN or infinity"
+                                 + (f" (components: {', '.join(bad)})" if bad else ""))
+                    total = jnp.zeros_like(total)
+            rewards.append(np.asarray(total))
+            comps.append(means)
+        to_knt = lambda x: jnp.swapaxes(per_approach(x), 1, 2)  # [T, B, ...] -> [K, N, T, ...]
+        data = ppo.Rollout(
+            observation=to_knt(tr["obs"]), raw_action=to_knt(tr["raw_action"]),
+            log_prob=to_knt(tr["log_prob"]), logits=to_knt(tr["logits"]), reward=jnp.swapaxes(jnp.stack(rewards), 1, 2),
+            termination=to_knt(tr["terminated"]).astype(jnp.float32),
+            truncation=to_knt(tr["truncated"]).astype(jnp.float32),
+            last_observation=last_obs.reshape((k, n, -1)))
+        return data, rewards, comps
+
+    def _finish(self, out_dirs, status, errors, history, cancelled, steps_done):
+        results = []
+        for i, reward in enumerate(self.rewards):
+            if status[i] == "running":
+                status[i] = "cancelled" if cancelled else "succeeded"
+            checkpoint = None
+            if status[i] == "succeeded":
+                agent = _index_agent(self.agents, i)
+                checkpoint = save_checkpoint(
+                    Path(out_dirs[i]) / "checkpoint", robot_id=self.robot_id, config=self.config,
+                    obs_size=self.env.obs_size, action_size=self.action_size,
+                    policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
+                    reward_code=reward.code, seed=self.seed, steps_done=steps_done,
+                    extra={"init": self.init_source})
+            last = history[i][-1] if history[i] else {}
+            metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
+            results.append(ApproachResult(status=status[i], error=errors[i], checkpoint=checkpoint,
+                                          metrics=metrics, history=history[i]))
+        return results
+
+
+def steps_done_of(history: list[list[dict]]) -> int:
+    return max((h[-1]["steps"] for h in history if h), default=0)
+
+
+class _ReturnTracker:
+    """Undiscounted episode returns per environment; the mean of recently finished episodes."""
+
+    def __init__(self, k: int, n: int, window: int = 64):
+        self.k, self.n, self.window = k, n, window
+        self.running = np.zeros(k * n)
+        self.finished: list[list[float]] = [[] for _ in range(k)]
+
+    def add(self, rewards: list[np.ndarray], done: jax.Array) -> None:
+        reward_tb = np.concatenate([r for r in rewards], axis=1)  # [T, K*N]
+        done_tb = np.asarray(done)
+        for t in range(reward_tb.shape[0]):
+            self.running += reward_tb[t]
+            for env in np.nonzero(done_tb[t])[0]:
+                self.finished[env // self.n].append(float(self.running[env]))
+                self.running[env] = 0.0
+
+    def means(self) -> list[float | None]:
+        out = []
+        for i, finished in enumerate(self.finished):
+            if finished:
+                out.append(float(np.mean(finished[-self.window:])))
+            else:  # no episode has ended yet: the mean return so far
+                out.append(float(np.mean(self.running[i * self.n:(i + 1) * self.n])))
+        return out
