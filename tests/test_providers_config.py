@@ -64,6 +64,7 @@ def test_openai_compatible_servers_each_get_a_provider():
     ('[{"id": "a", "model": "m"}]', "'base_url' is required"),
     ('[{"id": "a", "base_url": "u", "model": "m"}, {"id": "a", "base_url": "u", "model": "m"}]',
      "duplicate id 'a'"),
+    ('[{"id": "a", "base_url": "u", "model": "m", "timeout_s": 0}]', "'timeout_s' must be in"),
 ])
 def test_bad_compatible_settings_name_the_problem(value, message):
     with pytest.raises(ProviderConfigError, match=message):

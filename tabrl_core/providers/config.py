@@ -90,17 +90,20 @@ def _lookup(name: str, secrets: Mapping | None):
     return value
 
 
-def _timeout(secrets: Mapping | None) -> float:
-    raw = _lookup("TABRL_PROVIDER_TIMEOUT_S", secrets)
-    if raw is None:
-        return DEFAULT_TIMEOUT_S
+def _seconds(raw, where: str) -> float:
+    """A timeout setting as seconds in (0, 600]; ProviderConfigError naming `where` otherwise."""
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise ProviderConfigError(f"TABRL_PROVIDER_TIMEOUT_S must be a number of seconds, got {raw!r}") from None
+        raise ProviderConfigError(f"{where} must be a number of seconds, got {raw!r}") from None
     if not 0 < value <= 600:
-        raise ProviderConfigError(f"TABRL_PROVIDER_TIMEOUT_S must be in (0, 600], got {value:g}")
+        raise ProviderConfigError(f"{where} must be in (0, 600] seconds, got {value:g}")
     return value
+
+
+def _timeout(secrets: Mapping | None) -> float:
+    raw = _lookup("TABRL_PROVIDER_TIMEOUT_S", secrets)
+    return DEFAULT_TIMEOUT_S if raw is None else _seconds(raw, "TABRL_PROVIDER_TIMEOUT_S")
 
 
 def _hosted(spec: _Hosted, secrets: Mapping | None, timeout_s: float) -> ProviderConfig:
@@ -123,9 +126,9 @@ def _compatible_entries(secrets: Mapping | None) -> list[Mapping]:
             raise ProviderConfigError(f"{COMPATIBLE_VAR} is not valid JSON: {err.msg}") from None
     if isinstance(raw, Mapping):
         raw = [raw]
-    if not isinstance(raw, list) or not all(isinstance(e, Mapping) for e in raw):
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(e, Mapping) for e in raw):
         raise ProviderConfigError(f"{COMPATIBLE_VAR} must be a list of objects")
-    return raw
+    return list(raw)
 
 
 def _compatible(entry: Mapping, secrets: Mapping | None, timeout_s: float) -> ProviderConfig:
@@ -140,10 +143,7 @@ def _compatible(entry: Mapping, secrets: Mapping | None, timeout_s: float) -> Pr
             raise ProviderConfigError(f"{where}: '{name}' is required")
     key_env = entry.get("api_key_env")
     key = _lookup(key_env, secrets) if key_env else None
-    try:
-        timeout = float(entry.get("timeout_s", timeout_s))
-    except (TypeError, ValueError):
-        raise ProviderConfigError(f"{where}: 'timeout_s' must be a number") from None
+    timeout = _seconds(entry["timeout_s"], f"{where}: 'timeout_s'") if "timeout_s" in entry else timeout_s
     return ProviderConfig(
         id=pid, label=str(entry.get("label") or pid), kind="openai_compatible",
         model=entry["model"].strip(), base_url=entry["base_url"].strip(), timeout_s=timeout,
