@@ -1,12 +1,15 @@
 """Headless OpenGL for MuJoCo: pick EGL, fall back to OSMesa, before mujoco is imported.
 
-MuJoCo reads MUJOCO_GL once, when `mujoco` is first imported, so `choose_gl_backend` must run
-before that; `tabrl_core.media` calls it on import, and render processes inherit the choice.
+MuJoCo reads MUJOCO_GL once, when `mujoco` is first imported, to pick the GL context class of
+`mujoco.Renderer`. `tabrl_core.media` calls `choose_gl_backend` on import, render processes
+inherit the choice, and `make_renderer` points MuJoCo at the chosen headless backend when mujoco
+was imported before MUJOCO_GL was set.
 """
 
 from __future__ import annotations
 
 import ctypes.util
+import importlib
 import os
 
 GL_BACKENDS = ("egl", "osmesa")
@@ -46,6 +49,16 @@ def make_renderer(model, width: int, height: int):
     import mujoco
 
     try:
+        _use_backend(os.environ["MUJOCO_GL"])
         return mujoco.Renderer(model, height=height, width=width)
     except Exception as exc:  # the GL stack reports many different exception types
         raise RendererUnavailableError(f"{GL_HELP} ({type(exc).__name__}: {exc})") from exc
+
+
+def _use_backend(backend: str) -> None:
+    # mujoco.Renderer reads its context class from this module when it is created; if mujoco was
+    # imported while MUJOCO_GL was unset it holds GLFW's, which needs a display.
+    from mujoco.rendering.classic import gl_context
+
+    if backend in GL_BACKENDS and gl_context.GLContext.__module__ != f"mujoco.{backend}":
+        gl_context.GLContext = importlib.import_module(f"mujoco.{backend}").GLContext
