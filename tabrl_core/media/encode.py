@@ -1,0 +1,106 @@
+"""Frames to files: H.264 MP4 and palette GIF through imageio-ffmpeg's ffmpeg, PNG thumbnails.
+
+Every file is written under a temporary name beside its target and renamed into place, so a
+reader never sees half a file. MP4s are H.264, yuv420p, +faststart, with a keyframe every
+KEYFRAME_INTERVAL frames (seeking in the synchronised grid is fast), at x264's "veryfast" preset
+(on this CPU about twice the speed of "medium" at the same size and crf).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image
+
+CRF = 23
+PRESET = "veryfast"
+KEYFRAME_INTERVAL = 10
+GIF_COLORS = 128
+
+
+class EncodingError(RuntimeError):
+    """ffmpeg failed; the message carries what it printed."""
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """A temporary path beside `path` (same suffix), renamed onto `path` if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:12]}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def encode_mp4(frames: Iterable[np.ndarray], path: Path | str, fps: int = 30) -> Path:
+    """Write uint8 [H, W, 3] frames (an array or any iterable, consumed as it is produced)
+    to an H.264 MP4 at `path`; H and W must be even (yuv420p)."""
+    output = ["-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
+              "-g", str(KEYFRAME_INTERVAL), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    return _encode(frames, path, fps, output, even=True)
+
+
+def encode_gif(frames: Iterable[np.ndarray], path: Path | str, fps: int = 15, width: int = 240,
+               source_fps: int = 30) -> Path:
+    """Write frames given at `source_fps` to a looping GIF at `fps`, scaled down to at most
+    `width` pixels wide, with one palette of GIF_COLORS colours made for the whole clip."""
+    graph = (f"fps={fps},scale='min({width},iw)':-1:flags=lanczos,split[a][b];"
+             f"[a]palettegen=max_colors={GIF_COLORS}:stats_mode=diff[p];"
+             "[b][p]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle")
+    return _encode(frames, path, source_fps, ["-filter_complex", graph, "-loop", "0"], even=False)
+
+
+def save_thumbnail(frame: np.ndarray, path: Path | str) -> Path:
+    """Write one uint8 [H, W, 3] frame as a PNG."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.asarray(frame, np.uint8)).save(tmp, format="PNG")
+    return path
+
+
+def _encode(frames: Iterable[np.ndarray], path: Path | str, fps: int, output: list[str],
+            even: bool) -> Path:
+    path = Path(path)
+    frames = iter(frames)
+    first = next(frames, None)
+    if first is None:
+        raise ValueError(f"no frames to write to {path}")
+    height, width = first.shape[:2]
+    if even and (height % 2 or width % 2):
+        raise ValueError(f"H.264 yuv420p needs an even width and height, got {width}x{height}")
+    with atomic_path(path) as tmp:
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
+                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                   "-framerate", str(fps), "-i", "-", *output, str(tmp)]
+        _pipe(command, itertools.chain([first], frames), first.shape, path)
+    return path
+
+
+def _pipe(command: list[str], frames: Iterator[np.ndarray], shape: tuple, path: Path) -> None:
+    # ffmpeg prints only errors (-loglevel error), so its stderr pipe cannot fill and block.
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for frame in frames:
+            if frame.shape != shape:
+                raise ValueError(f"frame of shape {frame.shape} in a clip of {shape}")
+            process.stdin.write(np.ascontiguousarray(frame, np.uint8).data)
+    except BrokenPipeError:
+        pass  # ffmpeg exited early; its message follows
+    except BaseException:
+        process.kill()
+        process.communicate()
+        raise
+    _, message = process.communicate()  # closes stdin, waits
+    if process.returncode != 0:
+        raise EncodingError(f"ffmpeg could not write {path}: {message.decode(errors='replace')}")
