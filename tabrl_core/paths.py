@@ -21,10 +21,13 @@ def subdir(name: str) -> Path:
 
 
 def enable_jax_compilation_cache() -> Path:
-    """Persist compiled XLA programs under TABRL_HOME/jax-cache so later runs skip compiling."""
+    """Persist compiled XLA programs (in TABRL_JAX_CACHE_DIR, default TABRL_HOME/jax-cache) so
+    later runs skip compiling."""
     import jax
 
-    path = subdir("jax-cache")
+    override = os.environ.get("TABRL_JAX_CACHE_DIR")
+    path = Path(override) if override else subdir("jax-cache")
+    path.mkdir(parents=True, exist_ok=True)
     jax.config.update("jax_compilation_cache_dir", str(path))
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)

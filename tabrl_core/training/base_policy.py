@@ -37,7 +37,7 @@ def reward(s, a, prev_a):
 
 PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=10.0, num_minibatches=8,
                               entropy_cost=5e-3)
-PRETRAIN_STEPS = 8_000_000
+PRETRAIN_STEPS = 3_000_000
 
 
 def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, reward=None,

@@ -1,0 +1,18 @@
+"""Test defaults: a throwaway data dir per session, one JAX compilation cache for all tests."""
+
+import os
+import tempfile
+from pathlib import Path
+
+# Set before any test imports tabrl_core: nothing a test does touches the user's ~/.tabrl.
+os.environ.setdefault("TABRL_HOME", tempfile.mkdtemp(prefix="tabrl-test-home-"))
+# Compiled programs are shared by every test (and kept between runs on this machine), so each
+# program shape compiles once; the cache only ever changes speed, never results.
+os.environ.setdefault("TABRL_JAX_CACHE_DIR",
+                      str(Path(tempfile.gettempdir()) / "tabrl-test-jax-cache"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.pop("ANTHROPIC_API_KEY", None)
+os.environ.pop("OPENAI_API_KEY", None)
+os.environ.pop("GEMINI_API_KEY", None)
+os.environ.pop("GOOGLE_API_KEY", None)

@@ -1,0 +1,128 @@
+"""Population PPO at tiny budgets: shapes, progress, determinism, cancel, checkpoints, NaN
+isolation, and that the reward steers what is learned."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tabrl_core.rewards import compile_rewards
+from tabrl_core.training import (CheckpointError, TrainConfig, load_checkpoint, rollout_policy,
+                                 train_population)
+
+TINY = TrainConfig(num_envs=4, unroll_length=8, num_minibatches=2, num_epochs=2)
+STEPS = 3 * 4 * 8  # three iterations
+
+UPRIGHT = """
+def reward(s, a, prev_a):
+    up = s.upright
+    still = jnp.exp(-jnp.sum(jnp.square(s.base_lin_vel)))
+    return up + still, {"upright": up, "still": still}
+"""
+FORWARD = """
+def reward(s, a, prev_a):
+    v = s.base_lin_vel[0]
+    return v, {"velocity": v}
+"""
+BACKWARD = FORWARD.replace("v = s.base_lin_vel[0]", "v = -s.base_lin_vel[0]")
+NAN_AFTER_START = """
+def reward(s, a, prev_a):
+    bad = jnp.log(0.05 - s.time)
+    return bad, {"bad": bad}
+"""
+
+
+@pytest.fixture(scope="module")
+def go1_rewards():
+    return compile_rewards([UPRIGHT, FORWARD, NAN_AFTER_START], "go1")
+
+
+def _train(rewards, tmp_path, name, **kwargs):
+    dirs = [tmp_path / name / str(i) for i in range(len(rewards))]
+    kwargs.setdefault("config", TINY)
+    return train_population("go1", rewards, kwargs.pop("steps", STEPS), out_dirs=dirs, **kwargs)
+
+
+def test_progress_shapes_and_checkpoints(go1_rewards, tmp_path):
+    reports = []
+    results = _train(go1_rewards[:2], tmp_path, "a", progress=reports.append)
+    assert [p.iteration for p in reports] == [1, 2, 3]
+    assert [p.steps_done for p in reports] == [32, 64, 96]
+    assert reports[-1].eta_s == 0 and reports[-1].env_steps_per_s > 0
+    assert set(reports[-1].components[0]) == {"upright", "still"}
+    assert set(reports[-1].components[1]) == {"velocity"}
+    for result, reward in zip(results, go1_rewards[:2]):
+        assert result.status == "succeeded" and result.error is None
+        assert len(result.history) == 3
+        ckpt = load_checkpoint(result.checkpoint)
+        assert ckpt.robot_id == "go1" and ckpt.action_size == 12
+        assert ckpt.meta["reward_sha256"] == reward.sha256
+        assert ckpt.meta["steps_done"] == STEPS and ckpt.meta["seed"] == 0
+        assert {"jax", "mujoco", "brax"} <= set(ckpt.meta["versions"])
+
+
+def test_same_seed_same_result(go1_rewards, tmp_path):
+    first = _train(go1_rewards[:1], tmp_path, "s1", seed=3)
+    second = _train(go1_rewards[:1], tmp_path, "s2", seed=3)
+    third = _train(go1_rewards[:1], tmp_path, "s3", seed=4)
+    digest = lambda r: load_checkpoint(r[0].checkpoint).meta["weights_sha256"]  # noqa: E731
+    assert digest(first) == digest(second)
+    assert digest(first) != digest(third)
+
+
+def test_cancel_stops_within_one_iteration(go1_rewards, tmp_path):
+    reports = []
+    results = _train(go1_rewards[:2], tmp_path, "c", steps=10 * 32, progress=reports.append,
+                     should_cancel=lambda: len(reports) >= 1)
+    assert len(reports) == 1
+    assert [r.status for r in results] == ["cancelled", "cancelled"]
+    assert all(r.checkpoint is None for r in results)
+
+
+def test_nan_reward_fails_only_its_approach(go1_rewards, tmp_path):
+    results = _train([go1_rewards[0], go1_rewards[2]], tmp_path, "n")
+    assert results[0].status == "succeeded"
+    assert results[1].status == "failed"
+    assert "NaN or infinity" in results[1].error and "bad" in results[1].error
+    assert results[1].checkpoint is None
+
+
+def test_checkpoint_errors_name_the_path(go1_rewards, tmp_path):
+    result = _train(go1_rewards[:1], tmp_path, "k")[0]
+    weights = result.checkpoint / "weights.msgpack"
+    weights.write_bytes(weights.read_bytes()[:-7] + b"garbage")
+    with pytest.raises(CheckpointError, match="corrupt") as err:
+        load_checkpoint(result.checkpoint)
+    assert str(result.checkpoint) in str(err.value)
+    with pytest.raises(CheckpointError, match="missing checkpoint.json"):
+        load_checkpoint(tmp_path / "nowhere")
+
+
+def test_rollout_of_a_checkpoint(go1_rewards, tmp_path):
+    result = _train(go1_rewards[:1], tmp_path, "r")[0]
+    traj = rollout_policy(result.checkpoint, seconds=1.0, fps=30, reward=go1_rewards[0])
+    assert traj.qpos.shape == (30, 19) and traj.qvel.shape == (30, 18)
+    np.testing.assert_allclose(np.diff(traj.time), 1 / 30)
+    assert set(traj.components) == {"upright", "still"}
+    assert np.all(np.isfinite(traj.reward)) and np.ptp(traj.qpos[:, 7:]) > 0
+    again = rollout_policy(result.checkpoint, seconds=1.0, fps=30)
+    np.testing.assert_array_equal(traj.qpos, again.qpos)
+    meta = json.loads((result.checkpoint / "checkpoint.json").read_text())
+    assert meta["reward_code"] == go1_rewards[0].code
+
+
+@pytest.mark.slow
+def test_reward_steers_learning(tmp_path):
+    """+x and -x velocity rewards on the planar cheetah end with opposite mean velocities."""
+    rewards = compile_rewards([FORWARD, BACKWARD], "half_cheetah")
+    config = TrainConfig(num_envs=16, unroll_length=16)
+    dirs = [tmp_path / "fwd", tmp_path / "back"]
+    results = train_population("half_cheetah", rewards, 8192, out_dirs=dirs, config=config,
+                               init="scratch")
+    travelled = []
+    for result in results:
+        traj = rollout_policy(result.checkpoint, seconds=3.0)
+        travelled.append(traj.qpos[-1, 0] - traj.qpos[0, 0])
+    assert travelled[0] > 0.1 and travelled[1] < -0.1, travelled
