@@ -21,7 +21,7 @@ TRACK_CAMERA = "track"
 SKY_RGB = ((0.42, 0.56, 0.72), (0.9, 0.93, 0.96))
 GRID_RGB = ((0.36, 0.42, 0.48), (0.46, 0.52, 0.58), (0.6, 0.66, 0.7))  # two squares, edge
 HEADLIGHT = ((0.45, 0.45, 0.45), (0.6, 0.6, 0.6), (0.0, 0.0, 0.0))  # ambient, diffuse, specular
-CAMERA_DIRECTION = np.array([0.6, -0.8, 0.35])  # from the robot towards a new track camera
+CAMERA_DIRECTION = np.array([0.6, -0.8, 0.6])  # from the robot towards a new track camera
 CAMERA_DISTANCE = 2.4  # in robot radii: fits the robot in a 45-degree view
 SITE_GROUP = 5  # added sites go in a group the renderer hides
 
