@@ -66,6 +66,7 @@ def test_bundled_robot_loads_in_mujoco_and_mjx(home, robot):
     assert model.opt.timestep == robot.sim_dt
     assert model.camera(TRACK_CAMERA).mode == mujoco.mjtCamLight.mjCAMLIGHT_TRACKCOM
     assert model.nu == robot.dof
+    assert all(model.actuator(i).name for i in range(model.nu))  # the environment's sensors
 
 
 @pytest.mark.parametrize("robot_id", STANDING)

@@ -29,13 +29,15 @@ SITE_GROUP = 5  # added sites go in a group the renderer hides
 def load_spec(robot: RobotSpec) -> mujoco.MjSpec:
     """The robot's MJCF as an editable MjSpec, with TabRL's fixes applied.
 
-    Fixes, each done only where needed: the timestep set to `robot.sim_dt`; brax's deprecated
+    Fixes, each done only where needed: the timestep set to `robot.sim_dt`; unnamed actuators
+    named after their joint (sensors refer to actuators by name); brax's deprecated
     `settotalmass` replaced by scaled geom masses; the keyframe `robot.keyframe` made from brax's
     `init_qpos`; foot sites wrapped around `robot.foot_geoms`; TabRL's sky, grid floor, headlight
     and no shadows; a "track" camera (trackcom) on the base when the model has none.
     """
     spec = mujoco.MjSpec.from_file(str(robot.xml_path))
     spec.option.timestep = robot.sim_dt
+    _name_actuators(spec)
     _replace_settotalmass(spec)
     _add_keyframe_from_init_qpos(spec, robot.keyframe)
     _add_foot_sites(spec, robot)
@@ -127,6 +129,12 @@ def spec_mismatches(robot: RobotSpec, model: mujoco.MjModel) -> list[str]:
     if abs(robot.n_substeps * robot.sim_dt - robot.ctrl_dt) > 1e-9:
         problems.append(f"ctrl_dt {robot.ctrl_dt} is not a multiple of sim_dt {robot.sim_dt}")
     return problems
+
+
+def _name_actuators(spec: mujoco.MjSpec) -> None:
+    for actuator in spec.actuators:
+        if not actuator.name:
+            actuator.name = actuator.target
 
 
 def _replace_settotalmass(spec: mujoco.MjSpec) -> None:
