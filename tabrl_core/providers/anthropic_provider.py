@@ -10,8 +10,8 @@ from __future__ import annotations
 import anthropic
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
-    error_from_status, unreadable)
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
+    unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
 
@@ -34,10 +34,9 @@ class AnthropicClient:
                 output_config={"format": {"type": "json_schema", "schema": APPROACHES_SCHEMA}},
                 timeout=timeout_s)
         except anthropic.APITimeoutError:
-            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s") from None
+            raise timed_out(self._label, timeout_s) from None
         except anthropic.APIConnectionError as err:
-            raise ProviderError(UNAVAILABLE, f"cannot reach {self._label}: {err}",
-                                retryable=True) from None
+            raise unreachable(self._label, err) from None
         except anthropic.APIStatusError as err:
             raise error_from_status(err.status_code, err.message, err.response.headers,
                                     self._label) from None

@@ -87,6 +87,16 @@ def unreadable(label: str) -> ProviderError:
     return ProviderError(BAD_OUTPUT, f"{label} sent a response that is not valid JSON")
 
 
+def timed_out(label: str, timeout_s: float) -> ProviderError:
+    """The error for an attempt that got no answer in the time it had."""
+    return ProviderError(TIMEOUT, f"{label} did not answer within {timeout_s:.3g} s")
+
+
+def unreachable(label: str, err: Exception) -> ProviderError:
+    """The (retryable) error for a connection that failed."""
+    return ProviderError(UNAVAILABLE, f"cannot reach {label}: {err}", retryable=True)
+
+
 def _short(text: str, limit: int = 300) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -7,8 +7,8 @@ from google import genai
 from google.genai import errors, types
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
-    error_from_status, unreadable)
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
+    unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
 
@@ -47,9 +47,9 @@ class GeminiClient:
             headers = getattr(err.response, "headers", None)
             raise error_from_status(err.code, err.message or str(err), headers, self._label) from None
         except httpx2.TimeoutException:
-            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s") from None
+            raise timed_out(self._label, timeout_s) from None
         except httpx2.TransportError as err:
-            raise ProviderError(UNAVAILABLE, f"cannot reach {self._label}: {err}", retryable=True) from None
+            raise unreachable(self._label, err) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
         return self._completion(response)

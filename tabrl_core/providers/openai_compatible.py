@@ -11,7 +11,7 @@ import time
 import openai
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, Completion, ProviderError,
+    BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, timed_out,
     unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.openai_provider import SCHEMA_NAME, make_client, provider_error
@@ -46,7 +46,7 @@ class OpenAICompatibleClient:
         self._format = JSON_OBJECT_FORMAT
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ProviderError(TIMEOUT, f"{self._label} did not answer within {timeout_s:.3g} s")
+            raise timed_out(self._label, timeout_s)
         return self._send(prompt, left)
 
     def _send(self, prompt: Prompt, timeout_s: float) -> Completion:

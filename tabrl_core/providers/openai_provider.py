@@ -5,8 +5,8 @@ from __future__ import annotations
 import openai
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, TIMEOUT, UNAVAILABLE, Completion, ProviderError,
-    error_from_status, unreadable)
+    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
+    unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
 
@@ -22,9 +22,9 @@ def make_client(config: ProviderConfig, api_key: str) -> openai.OpenAI:
 def provider_error(err: openai.OpenAIError, label: str, timeout_s: float) -> ProviderError:
     """The ProviderError matching an openai SDK exception."""
     if isinstance(err, openai.APITimeoutError):
-        return ProviderError(TIMEOUT, f"{label} did not answer within {timeout_s:.3g} s")
+        return timed_out(label, timeout_s)
     if isinstance(err, openai.APIConnectionError):
-        return ProviderError(UNAVAILABLE, f"cannot reach {label}: {err}", retryable=True)
+        return unreachable(label, err)
     if isinstance(err, openai.APIStatusError):
         return error_from_status(err.status_code, err.message, err.response.headers, label)
     return ProviderError(BAD_OUTPUT, f"{label} sent an answer the SDK cannot read: {err}")
