@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from tabrl_core.jobs.records import JobRef, end_jobs, insert_run, requeue_job
 from tabrl_core.jobs.status import job_rows, run_status
 from tabrl_core.paths import subdir
 from tabrl_core.robots import get_robot
-from tabrl_core.store import opened
+from tabrl_core.store import artifact_path, job_dir, opened, record_artifact, transaction
 from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
 
 BACKENDS = ("local", "modal")
@@ -157,6 +158,39 @@ def retry(job_id: str) -> None:
             modal_backend.submit(conn, row["run"], [JobRef(job_id, row["attempt"] + 1)])
     if row["backend"] == "local":
         ensure_worker()
+
+
+def render(job_id: str) -> dict:
+    """Render a trained job's checkpoint again, under new file names, in this process; returns
+    the job's status. A job whose earlier render failed is then marked succeeded."""
+    from tabrl_core.jobs.group import render_media  # imports JAX and MuJoCo: only when used
+    from tabrl_core.rewards import compile_reward
+
+    with opened() as conn:
+        row = conn.execute("SELECT j.*, a.code, r.robot FROM jobs j JOIN approaches a ON"
+                           " j.approach = a.id JOIN runs r ON j.run = r.id WHERE j.id = ?",
+                           (job_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"no job with id {job_id!r}")
+        checkpoint = conn.execute(
+            "SELECT path FROM artifacts WHERE job = ? AND attempt = ? AND kind = 'checkpoint'"
+            " ORDER BY id DESC LIMIT 1", (job_id, row["attempt"])).fetchone()
+        if checkpoint is None:
+            raise ValueError(f"job {job_id} ({row['state']}) has no checkpoint to render")
+        out_dir = job_dir(row["run"], job_id, row["attempt"]) / f"media-{uuid.uuid4().hex[:8]}"
+        outcome = render_media(artifact_path(checkpoint["path"]), out_dir,
+                               reward=compile_reward(row["code"], row["robot"]))
+        if outcome.status != "succeeded":
+            raise RuntimeError(outcome.error)
+        stats = {"final": json.loads(row["stats"]).get("final", {}), **outcome.stats}
+        with transaction(conn):
+            for kind, path in outcome.artifacts.items():
+                if kind != "checkpoint":
+                    record_artifact(conn, job_id, row["attempt"], kind, path)
+            conn.execute("UPDATE jobs SET state = 'succeeded', error = NULL, stats = ?"
+                         " WHERE id = ? AND attempt = ?", (json.dumps(stats), job_id,
+                                                           row["attempt"]))
+    return get_status(job_id)["jobs"][0]
 
 
 def estimate(robot: str, steps: int, backend: str = "local", n_approaches: int = 1) -> float:

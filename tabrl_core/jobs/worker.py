@@ -1,0 +1,155 @@
+"""The local worker process: claims queued groups, trains them, writes progress, renders.
+
+Run it in the foreground with `tabrl worker`, or let `start_batch` start one in the background
+(`python -m tabrl_core.jobs.worker --idle-exit 300`). A heartbeat thread keeps its row fresh even
+while JAX compiles; on start and between groups it ends the jobs a dead worker left 'running'.
+SIGTERM or Ctrl-C stops it cleanly: an interrupted group is queued again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import threading
+import time
+
+from tabrl_core.jobs.estimate import record_calibration
+from tabrl_core.jobs.group import GroupProgress, train_group
+from tabrl_core.jobs.queue import (HEARTBEAT_S, Group, beat, claim_next_group, recover_orphans,
+                                   register_worker, unregister_worker)
+from tabrl_core.jobs.records import JobOutcome, finish_job, requeue_job, write_progress
+from tabrl_core.paths import enable_jax_compilation_cache
+from tabrl_core.store import connect, job_dir, opened, transaction
+from tabrl_core.training.config import TrainConfig
+
+log = logging.getLogger("tabrl.worker")
+
+WRITE_EVERY_S = 1.0
+"""Least time between two progress writes of a group (the page polls every 2 s)."""
+CANCEL_CHECK_EVERY_S = 1.0
+"""Least time between two reads of the cancel state."""
+
+
+class _GroupRecorder:
+    """Writes a group's progress (throttled) and answers `should_cancel` from the store."""
+
+    def __init__(self, conn, group: Group, pid: int, stop: threading.Event):
+        self.conn, self.group, self.pid, self.stop = conn, group, pid, stop
+        self.last_write = self.last_check = 0.0
+        self.cancelled = False
+        self.env_steps_per_s: float | None = None
+
+    def on_progress(self, progress: GroupProgress) -> None:
+        self.env_steps_per_s = progress.env_steps_per_s or self.env_steps_per_s
+        now = time.monotonic()
+        if now - self.last_write < WRITE_EVERY_S:
+            return
+        self.last_write = now
+        for index, p in progress.jobs.items():
+            write_progress(self.conn, self.group.jobs[index], steps_done=p.steps_done,
+                           total_steps=p.total_steps, eta_s=p.eta_s, mean_return=p.mean_return,
+                           components=p.components, env_steps_per_s=progress.env_steps_per_s,
+                           elapsed_s=progress.elapsed_s)
+
+    def should_cancel(self) -> bool:
+        """True once the worker is stopping or every job of the group was cancelled."""
+        now = time.monotonic()
+        if self.stop.is_set() or self.cancelled or now - self.last_check < CANCEL_CHECK_EVERY_S:
+            return self.stop.is_set() or self.cancelled
+        self.last_check = now
+        marks = ", ".join("?" * len(self.group.jobs))
+        running = self.conn.execute(
+            f"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND worker_pid = ?"
+            f" AND id IN ({marks})", (self.pid, *(j.id for j in self.group.jobs))).fetchone()[0]
+        self.cancelled = running == 0
+        return self.cancelled
+
+
+def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
+    run = conn.execute("SELECT * FROM runs WHERE id = ?", (group.run_id,)).fetchone()
+    marks = ", ".join("?" * len(group.jobs))
+    codes = dict(conn.execute(
+        f"SELECT j.id, a.code FROM jobs j JOIN approaches a ON j.approach = a.id"
+        f" WHERE j.id IN ({marks})", [j.id for j in group.jobs]).fetchall())
+    options = json.loads(run["options"])
+    config = TrainConfig.from_dict(options["train_config"]) if "train_config" in options else None
+    recorder = _GroupRecorder(conn, group, pid, stop)
+    log.info("run %s: training %d jobs for %d steps", run["id"], len(group.jobs), run["steps"])
+    started = time.monotonic()
+    try:
+        outcomes = train_group(
+            run["robot"], [codes[j.id] for j in group.jobs], run["steps"],
+            [job_dir(run["id"], j.id, j.attempt) for j in group.jobs], seed=run["seed"],
+            config=config, on_progress=recorder.on_progress, should_cancel=recorder.should_cancel)
+    except Exception as exc:  # the group fails; the worker goes on with the next one
+        log.exception("run %s: training failed", run["id"])
+        outcomes = [JobOutcome("failed", f"training failed: {type(exc).__name__}: {exc}")
+                    for _ in group.jobs]
+    if stop.is_set():
+        requeued = [j.id for j in group.jobs if requeue_job(conn, j.id, states=("running",))]
+        log.info("run %s: worker stopping; queued %s again", run["id"], requeued)
+        return
+    for job, outcome in zip(group.jobs, outcomes):
+        finish_job(conn, job, outcome)
+        log.info("job %s: %s %s", job.id, outcome.status, outcome.error or "")
+    trained = sum(o.status == "succeeded" for o in outcomes)
+    with transaction(conn):
+        record_calibration(conn, robot=run["robot"], backend="local", n_approaches=trained,
+                           env_steps=trained * run["steps"], wall_s=time.monotonic() - started,
+                           env_steps_per_s=recorder.env_steps_per_s)
+
+
+def _beat_until(pid: int, stop: threading.Event) -> None:
+    with opened() as conn:
+        while not stop.wait(HEARTBEAT_S):
+            beat(conn, pid)
+
+
+def run_worker(*, idle_exit_s: float | None = None, poll_s: float = 1.0,
+               stop: threading.Event | None = None) -> None:
+    """Serve the local queue until `stop` is set (or, with `idle_exit_s`, after that long idle)."""
+    pid, stop = os.getpid(), stop or threading.Event()
+    enable_jax_compilation_cache()
+    conn = connect()
+    register_worker(conn, pid)
+    heart = threading.Thread(target=_beat_until, args=(pid, stop), daemon=True)
+    heart.start()
+    log.info("worker %d started", pid)
+    try:
+        idle_since = time.monotonic()
+        while not stop.is_set():
+            if orphans := recover_orphans(conn):
+                log.info("ended jobs of a dead worker: %s", orphans)
+            if group := claim_next_group(conn, pid):
+                _train(conn, group, pid, stop)
+                idle_since = time.monotonic()
+            elif idle_exit_s is not None and time.monotonic() - idle_since > idle_exit_s:
+                break
+            else:
+                stop.wait(poll_s)
+    finally:
+        stop.set()
+        heart.join()
+        unregister_worker(conn, pid)
+        conn.close()
+        log.info("worker %d stopped", pid)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of `python -m tabrl_core.jobs.worker`."""
+    parser = argparse.ArgumentParser(prog="tabrl-worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--idle-exit", type=float, default=None, metavar="S",
+                        help="exit after S seconds with nothing queued (default: never)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(message)s")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_worker(idle_exit_s=args.idle_exit, stop=stop)
+
+
+if __name__ == "__main__":
+    main()
