@@ -16,24 +16,19 @@ import threading
 import types
 from pathlib import Path
 
+import mujoco
+import mujoco_menagerie
+import numpy as np
 import pytest
+from PIL import Image
 
-from tabrl_core.media.gl import choose_gl_backend
-
-choose_gl_backend()  # before mujoco is first imported, so thumbnails can render
-
-from tabrl_core.robots import (  # noqa: E402
+from tabrl_core.robots import (
     CATEGORIES, MenagerieDownloadError, UnknownRobotError, check_robot, fetch_menagerie_model,
     get_robot, load_model, robot_ids,
 )
-from tabrl_core.robots import gallery  # noqa: E402
-from tabrl_core.robots.catalog import BUNDLED, GO1  # noqa: E402
-from tabrl_core.robots.model import TRACK_CAMERA, home_data  # noqa: E402
-
-import mujoco  # noqa: E402
-import mujoco_menagerie  # noqa: E402
-import numpy as np  # noqa: E402
-from PIL import Image  # noqa: E402
+from tabrl_core.robots import gallery
+from tabrl_core.robots.catalog import BUNDLED, GO1
+from tabrl_core.robots.model import TRACK_CAMERA, home_data
 
 # Legged robots that hold their pose with zero action: PD position control (go1, op3) or legs
 # resting on joint limits (ant). hopper, walker2d and humanoid have torque motors and fall with

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from pathlib import Path
 
@@ -13,9 +12,7 @@ from tabrl_core.robots.menagerie import (
     MenagerieDownloadError, download_error, fetch_menagerie_model, gallery_category,
     is_downloaded, menagerie_cache, menagerie_spec, registry,
 )
-from tabrl_core.robots.model import (
-    TRACK_CAMERA, check_robot, home_data, load_spec, model_key, write_atomic,
-)
+from tabrl_core.robots.model import TRACK_CAMERA, check_robot, home_data, load_spec, model_key
 
 THUMBNAIL_SIZE = (320, 240)
 TABLE_COLUMNS = ("id", "name", "category", "dof", "source", "offline", "trainable", "license")
@@ -39,6 +36,7 @@ def thumbnail(robot: RobotSpec) -> Path | None:
 
     Cached as TABRL_HOME/thumbnails/<id>-<model hash>.png; None when no renderer works here.
     """
+    from tabrl_core.media.encode import save_thumbnail
     from tabrl_core.media.gl import RendererUnavailableError, make_renderer
 
     spec = load_spec(robot)
@@ -54,8 +52,7 @@ def thumbnail(robot: RobotSpec) -> Path | None:
         renderer.update_scene(home_data(model, robot.keyframe), camera=TRACK_CAMERA,
                               scene_option=_no_sites())
         pixels = renderer.render()
-    _write_png(path, pixels)
-    return path
+    return save_thumbnail(pixels, path)
 
 
 def add_models_command(subparsers: argparse._SubParsersAction) -> None:
@@ -111,14 +108,6 @@ def _no_sites():
     option = mujoco.MjvOption()
     option.sitegroup[:] = 0
     return option
-
-
-def _write_png(path: Path, pixels) -> None:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    write_atomic(path, buffer.getvalue())
 
 
 def _models_command(args: argparse.Namespace) -> int:

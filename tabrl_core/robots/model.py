@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -84,7 +83,10 @@ def check_robot(robot: RobotSpec | str) -> list[str]:
     if path.is_file():
         return json.loads(path.read_text())
     problems = spec_mismatches(robot, model) + _mjx_problems(model)
-    write_atomic(path, json.dumps(problems).encode())
+    from tabrl_core.media.encode import atomic_path
+
+    with atomic_path(path) as partial:
+        partial.write_text(json.dumps(problems))
     return problems
 
 
@@ -96,13 +98,6 @@ def _mjx_problems(model: mujoco.MjModel) -> list[str]:
     except Exception as exc:  # MJX raises NotImplementedError, ValueError, ... for features
         return [f"does not compile in MJX: {type(exc).__name__}: {exc}"]
     return []
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary name, so readers never see half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    partial.replace(path)
 
 
 def spec_mismatches(robot: RobotSpec, model: mujoco.MjModel) -> list[str]:
