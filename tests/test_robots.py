@@ -23,8 +23,8 @@ import pytest
 from PIL import Image
 
 from tabrl_core.robots import (
-    CATEGORIES, MenagerieDownloadError, UnknownRobotError, check_robot, fetch_menagerie_model,
-    get_robot, load_model, robot_ids,
+    CATEGORIES, MenagerieDownloadError, RobotNotDownloadedError, UnknownRobotError, check_robot,
+    fetch_menagerie_model, get_robot, load_model, robot_ids,
 )
 from tabrl_core.robots import gallery
 from tabrl_core.robots.catalog import BUNDLED, GO1
@@ -35,6 +35,7 @@ from tabrl_core.robots.model import TRACK_CAMERA, home_data
 # zero torque, as in gym; balancing them is the task.
 STANDING = ("go1", "op3", "ant")
 TEST_BOT = "tabrl_test_bot"
+BROKEN_BOT = "tabrl_broken_bot"
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +126,14 @@ def test_list_models_shows_menagerie_robots_without_network(home, monkeypatch):
     assert "download on first use" in go2["description"]
 
 
-def test_unknown_robot_lists_valid_ids():
+def test_unknown_robot_lists_valid_ids(home):
     with pytest.raises(UnknownRobotError) as caught:
         get_robot("go3")
     assert all(robot_id in str(caught.value) for robot_id in robot_ids())
+    with pytest.raises(UnknownRobotError, match="unitree_go3"):
+        fetch_menagerie_model("unitree_go3")
+    with pytest.raises(RobotNotDownloadedError, match="fetch_menagerie_model"):
+        get_robot("unitree_go2")
 
 
 def test_broken_models_are_reported_and_not_trainable(home, tmp_path, monkeypatch):
@@ -162,20 +167,25 @@ def test_menagerie_download_from_local_mirror(home, tmp_path, monkeypatch):
     mirror = _menagerie_mirror(tmp_path, monkeypatch)
     with _serve(mirror) as url:
         monkeypatch.setenv("MENAGERIE_BASE_URL", url)
-        [before] = [r for r in gallery.list_models() if r["source"] == "menagerie"]
-        assert before["download"]["state"] == "not downloaded"
-        robot = fetch_menagerie_model(TEST_BOT)
+        before = _menagerie_records()
+        assert before[TEST_BOT]["download"]["state"] == "not downloaded"
+        path = fetch_menagerie_model(TEST_BOT)
+        fetch_menagerie_model(BROKEN_BOT)
 
+    assert path.is_relative_to(tmp_path / "cache") and (path / "LICENSE").is_file()
+    robot = get_robot(TEST_BOT)  # the server is gone: it reads the cache
     assert robot.source == "menagerie" and robot.license == "MIT"
     assert (robot.base_body, robot.joint_names, robot.keyframe) == ("torso", ("hip",), "home")
-    assert robot.xml_path.is_relative_to(tmp_path / "cache")
-    assert get_robot(TEST_BOT) == robot  # the server is gone: it reads the cache
     assert check_robot(robot) == []
-    [after] = [r for r in gallery.list_models() if r["source"] == "menagerie"]
-    assert after["download"] == {"state": "downloaded", "size_bytes": before["download"][
-        "size_bytes"], "error": None}
-    assert after["offline"] and after["trainable"] and after["dof"] == 1
-    assert Path(after["thumbnail"]).is_file()
+    after = _menagerie_records()
+    assert after[TEST_BOT]["download"] == {
+        "state": "downloaded", "size_bytes": before[TEST_BOT]["download"]["size_bytes"],
+        "error": None}
+    assert after[TEST_BOT]["offline"] and after[TEST_BOT]["trainable"]
+    assert after[TEST_BOT]["dof"] == 1 and Path(after[TEST_BOT]["thumbnail"]).is_file()
+    broken = after[BROKEN_BOT]
+    assert broken["download"]["state"] == "downloaded" and broken["trainable"] is False
+    assert broken["problems"][0].startswith("does not load in MuJoCo")
 
 
 def test_menagerie_download_fails_cleanly_without_server(home, tmp_path, monkeypatch):
@@ -187,7 +197,7 @@ def test_menagerie_download_fails_cleanly_without_server(home, tmp_path, monkeyp
     with pytest.raises(MenagerieDownloadError, match=f"robot '{TEST_BOT}'.*Connection refused"):
         fetch_menagerie_model(TEST_BOT)
     records = gallery.list_models()
-    [failed] = [r for r in records if r["source"] == "menagerie"]
+    failed = _menagerie_records(records)[TEST_BOT]
     assert failed["download"]["state"] == "failed"
     assert TEST_BOT in failed["download"]["error"] and failed["offline"] is False
     assert records[0]["id"] == "go1" and records[0]["trainable"]
@@ -222,34 +232,45 @@ def _robot_xml(option: str) -> str:
 
 
 def _menagerie_mirror(tmp_path: Path, monkeypatch) -> Path:
-    """Build the archive and registry for TEST_BOT; point the package at them."""
+    """Archive TEST_BOT and BROKEN_BOT as the package expects; point it at their registry."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    robots = {name: _archive(mirror, name, bot_xml)
+              for name, bot_xml in ((TEST_BOT, _robot_xml("")), (BROKEN_BOT, "<mujoco><bad"))}
+    monkeypatch.setenv("TABRL_MENAGERIE_REGISTRY", str(_write_registry(tmp_path, robots)))
+    monkeypatch.setenv("MENAGERIE_CACHE_DIR", str(tmp_path / "cache"))
+    return mirror
+
+
+def _archive(mirror: Path, name: str, bot_xml: str) -> dict:
+    """Write `name`'s model archive into `mirror`; return its registry entry."""
     files = {
-        "bot.xml": _robot_xml(""),
+        "bot.xml": bot_xml,
         "scene.xml": '<mujoco><include file="bot.xml"/><worldbody>'
                      '<geom type="plane" size="0 0 1"/></worldbody></mujoco>',
         "LICENSE": "MIT License",
     }
-    mirror = tmp_path / "mirror"
-    mirror.mkdir()
-    archive = mirror / f"{TEST_BOT}-0123456789abcdef.tar.xz"
+    oid = hashlib.sha1(name.encode()).hexdigest()
+    archive = mirror / f"{name}-{oid[:16]}.tar.xz"
     with tarfile.open(archive, "w:xz") as tar:
-        for name, text in files.items():
-            info = tarfile.TarInfo(f"{TEST_BOT}/{name}")
+        for file_name, text in files.items():
+            info = tarfile.TarInfo(f"{name}/{file_name}")
             info.size = len(text.encode())
             tar.addfile(info, io.BytesIO(text.encode()))
     data = archive.read_bytes()
-    entry = {
+    return {
         "asset": archive.name, "category": "quadruped", "default_model": "bot",
-        "default_scene": "scene", "display_name": "Test Bot", "download_size": len(data),
+        "default_scene": "scene", "display_name": name.replace("_", " ").title(),
+        "download_size": len(data),
         "entry_points": {"bot": {"file": "bot.xml", "kind": "robot"},
                          "scene": {"file": "scene.xml", "kind": "scene"}},
-        "installed_size": sum(len(t) for t in files.values()), "license": "MIT",
-        "oid": "0123456789abcdef0123456789abcdef01234567",
+        "installed_size": sum(len(t) for t in files.values()), "license": "MIT", "oid": oid,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
-    monkeypatch.setenv("TABRL_MENAGERIE_REGISTRY", str(_write_registry(tmp_path, {TEST_BOT: entry})))
-    monkeypatch.setenv("MENAGERIE_CACHE_DIR", str(tmp_path / "cache"))
-    return mirror
+
+
+def _menagerie_records(records: list[dict] | None = None) -> dict[str, dict]:
+    return {r["id"]: r for r in records or gallery.list_models() if r["source"] == "menagerie"}
 
 
 def _write_registry(folder: Path, robots: dict) -> Path:

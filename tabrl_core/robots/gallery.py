@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from mujoco_menagerie import Robot
+
 from tabrl_core.paths import subdir
 from tabrl_core.robots.catalog import BUNDLED, RobotSpec
 from tabrl_core.robots.menagerie import (
@@ -81,25 +83,36 @@ def _robot_record(robot: RobotSpec, download: dict | None = None) -> dict:
 def _menagerie_records() -> list[dict]:
     cache = menagerie_cache()
     records = []
-    for robot in map(registry().get, registry().names()):
+    for robot in sorted(registry().robots.values(), key=lambda r: r.name):
         error = download_error(robot.name)
         download = {"state": "failed" if error else "not downloaded",
                     "size_bytes": robot.download_size, "error": error}
-        if is_downloaded(robot, cache):
-            download["state"] = "downloaded"
-            records.append(_robot_record(menagerie_spec(robot.name), download))
+        if not is_downloaded(robot, cache):
+            records.append(_menagerie_stub(robot, download, problems=[]))
             continue
-        size_mb = (robot.download_size or 0) / 2**20
-        records.append({
-            "id": robot.name, "name": robot.display_name,
-            "category": gallery_category(robot.category), "dof": None,
-            "has_base_policy": False, "source": "menagerie", "license": robot.license,
-            "thumbnail": None, "default": False, "offline": False,
-            "description": f"{robot.display_name} from MuJoCo Menagerie: download on first use "
-                           f"({size_mb:.1f} MB).",
-            "trainable": None, "problems": [], "download": download,
-        })
+        download["state"] = "downloaded"
+        try:
+            spec = menagerie_spec(robot.name)
+        except ValueError as exc:  # the downloaded model does not compile in this MuJoCo
+            records.append(_menagerie_stub(robot, download, [f"does not load in MuJoCo: {exc}"]))
+        else:
+            records.append(_robot_record(spec, download))
     return records
+
+
+def _menagerie_stub(robot: Robot, download: dict, problems: list[str]) -> dict:
+    # The record of a Menagerie robot without a usable model: from the registry alone.
+    downloaded = download["state"] == "downloaded"
+    size_mb = (robot.download_size or 0) / 2**20
+    return {
+        "id": robot.name, "name": robot.display_name,
+        "category": gallery_category(robot.category), "dof": None, "has_base_policy": False,
+        "source": "menagerie", "license": robot.license, "thumbnail": None, "default": False,
+        "offline": downloaded,
+        "description": f"{robot.display_name} from MuJoCo Menagerie: download on first use "
+                       f"({size_mb:.1f} MB).",
+        "trainable": False if downloaded else None, "problems": problems, "download": download,
+    }
 
 
 def _no_sites():

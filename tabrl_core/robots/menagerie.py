@@ -18,7 +18,7 @@ import mujoco
 import mujoco_menagerie as mm
 
 from tabrl_core.paths import subdir
-from tabrl_core.robots.catalog import RobotSpec
+from tabrl_core.robots.catalog import RobotSpec, UnknownRobotError
 
 REGISTRY_ENV = "TABRL_MENAGERIE_REGISTRY"
 CATEGORY = {
@@ -48,6 +48,14 @@ def registry() -> mm.Registry:
     return mm.Registry.load(Path(path)) if path else mm.bundled()
 
 
+def menagerie_robot(name: str) -> mm.Robot:
+    """The registry entry of `name` (no I/O); UnknownRobotError when there is none."""
+    try:
+        return registry().get(name)
+    except mm.UnknownRobotError as exc:
+        raise UnknownRobotError(str(exc)) from None
+
+
 def menagerie_cache() -> mm.Cache:
     """Where downloads go: MENAGERIE_CACHE_DIR if set, else TABRL_HOME/menagerie/cache."""
     return mm.Cache(dir=os.environ.get("MENAGERIE_CACHE_DIR") or subdir("menagerie") / "cache")
@@ -65,29 +73,31 @@ def download_error(name: str) -> str | None:
     return json.loads(path.read_text())["error"] if path.is_file() else None
 
 
-def fetch_menagerie_model(name: str, progress: Progress | None = None) -> RobotSpec:
-    """Download Menagerie robot `name` (once; cached) and return its RobotSpec.
+def fetch_menagerie_model(name: str, progress: Progress | None = None) -> Path:
+    """Download Menagerie robot `name` (once; cached) and return its model directory.
 
     Raises MenagerieDownloadError naming the robot and the reason; the failure is remembered for
-    the gallery (`download_error`) until a download succeeds.
+    the gallery (`download_error`) until a download succeeds. `get_robot(name)` then gives its
+    RobotSpec.
     """
-    robot = registry().get(name)
+    robot = menagerie_robot(name)
     try:
-        robot.path(menagerie_cache(), progress)
+        path = robot.path(menagerie_cache(), progress)
     except (mm.MenagerieError, OSError) as exc:
         message = f"could not download Menagerie robot {name!r}: {exc}"
         _error_file(name).write_text(json.dumps({"error": message}))
         raise MenagerieDownloadError(message) from exc
     _error_file(name).unlink(missing_ok=True)
-    return menagerie_spec(name)
+    return path
 
 
 def menagerie_spec(name: str) -> RobotSpec:
     """The RobotSpec of a downloaded Menagerie robot, derived from its model.
 
-    Raises RobotNotDownloadedError when it is not downloaded yet.
+    Raises RobotNotDownloadedError when it is not downloaded yet, and MuJoCo's ValueError when
+    the downloaded model does not compile.
     """
-    robot = registry().get(name)
+    robot = menagerie_robot(name)
     cache = menagerie_cache()
     if not is_downloaded(robot, cache):
         raise RobotNotDownloadedError(
