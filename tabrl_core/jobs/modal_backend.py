@@ -90,13 +90,14 @@ def _within(seconds: float, fn, what: str):
     return box.get("value")
 
 
-def check_ready(timeout_s: float = LOOKUP_TIMEOUT_S) -> None:
+def check_ready() -> None:
     """Raise ModalUnavailableError (with what to do) unless the deployed function can be used."""
     if not _has_credentials():
         raise ModalUnavailableError(
             "no Modal token: run `modal token new`, or set MODAL_TOKEN_ID and MODAL_TOKEN_SECRET")
     try:
-        _within(timeout_s, lambda: modal.Function.from_name(APP_NAME, FUNCTION_NAME).hydrate(),
+        _within(LOOKUP_TIMEOUT_S,
+                lambda: modal.Function.from_name(APP_NAME, FUNCTION_NAME).hydrate(),
                 "looking up the function")
     except modal.exception.NotFoundError as exc:
         raise ModalUnavailableError(

@@ -39,7 +39,7 @@ def digest(path: Path) -> tuple[int, str]:
 
 def record_artifact(conn: sqlite3.Connection, job_id: str, attempt: int, kind: str,
                     path: Path) -> None:
-    """Insert an artifact row for an existing file or directory (inside the caller's transaction)."""
+    """Insert an artifact row for an existing file or directory (in the caller's transaction)."""
     path = Path(path).resolve()
     size, sha = digest(path)
     try:

@@ -1,8 +1,8 @@
 """The SQLite database under TABRL_HOME: paths, connections, transactions, migrations.
 
 One connection per thread or process (open one with `connect()` and close it when done).
-WAL mode lets the page read while the worker writes; every write is a short
-`BEGIN IMMEDIATE` transaction, and `busy_timeout` makes a writer wait for another instead of failing.
+WAL mode lets the page read while the worker writes; every write is a short `BEGIN IMMEDIATE`
+transaction, and `busy_timeout` makes a writer wait for another instead of failing.
 """
 
 from __future__ import annotations
