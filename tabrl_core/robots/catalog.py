@@ -30,7 +30,7 @@ class RobotSpec:
 
     id: str
     name: str
-    category: str  # quadruped, humanoid/biped, arm, classic
+    category: str  # one of CATEGORIES
     xml_path: Path
     base_body: str  # the body whose pose is the robot's base
     joint_names: tuple[str, ...]  # actuated joints, in actuator order

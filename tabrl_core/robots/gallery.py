@@ -25,9 +25,9 @@ def list_models() -> list[dict]:
 
     Each record has id, name, category, dof, has_base_policy, source ("bundled" or "menagerie"),
     license, thumbnail (a PNG path, or None), default, offline, description, trainable (None
-    until a Menagerie robot is downloaded), problems (why it cannot train) and download (None
-    for bundled robots; else state "not downloaded" / "downloaded" / "failed", size_bytes and
-    error). Never touches the network; renders missing thumbnails (cached by model hash).
+    until a Menagerie robot is downloaded), problems (why it cannot train), download (None for
+    bundled robots; else state "not downloaded" / "downloaded" / "failed", size_bytes and error)
+    and tags. Never touches the network; renders missing thumbnails (cached by model hash).
     """
     bundled = sorted(BUNDLED, key=lambda r: not r.default)
     return [_robot_record(r) for r in bundled] + _menagerie_records()
@@ -77,6 +77,7 @@ def _robot_record(robot: RobotSpec, download: dict | None = None) -> dict:
         "license": robot.license, "thumbnail": str(thumb) if thumb else None,
         "default": robot.default, "offline": True, "description": robot.description,
         "trainable": not problems, "problems": problems, "download": download,
+        "tags": list(robot.tags),
     }
 
 
@@ -112,6 +113,7 @@ def _menagerie_stub(robot: Robot, download: dict, problems: list[str]) -> dict:
         "description": f"{robot.display_name} from MuJoCo Menagerie: download on first use "
                        f"({size_mb:.1f} MB).",
         "trainable": False if downloaded else None, "problems": problems, "download": download,
+        "tags": [],
     }
 
 
