@@ -47,6 +47,7 @@ def test_start_batch_records_run_approaches_and_one_queued_job_per_valid_approac
     assert started.id.startswith("run-") and len(started.job_ids) == 2
     status = jobs.get_status(started.id)
     assert status["kind"] == "run" and status["state"] == "queued"
+    assert status["worker_alive"] is False  # start_worker=False
     assert status["run"] | {"options": None} == status["run"] | {
         "robot": "go1", "behavior": "trot", "steps": 20_000, "owner": "session-1", "seed": 3,
         "backend": "local", "options": None}
@@ -194,6 +195,7 @@ def test_a_live_worker_is_reused_not_started_again():
     with store.opened() as conn:
         queue.register_worker(conn, os.getpid())
     assert jobs.ensure_worker() == os.getpid()
+    assert jobs.get_status(batch().id)["worker_alive"] is True
 
 
 def test_estimate_uses_the_default_then_measured_throughput():

@@ -160,7 +160,7 @@ def test_a_killed_worker_leaves_failed_jobs_with_the_reason_and_loses_no_row(mix
     assert jobs.get_status(mixed["good"]["id"], verify=True)["jobs"][0]["artifact_problems"] == []
 
 
-def test_retry_then_cancel_while_training_frees_the_worker_then_sigterm(home):
+def test_retry_then_cancel_while_training_frees_the_worker_and_sigterm_requeues(home):
     batch = jobs.start_batch("go1", approaches(("a", FORWARD), ("b", FORWARD)), 100_000,
                              start_worker=False, train_config=TINY)
     jobs.cancel(batch.id)
@@ -180,11 +180,12 @@ def test_retry_then_cancel_while_training_frees_the_worker_then_sigterm(home):
     wait_for(lambda: jobs.get_status(after.id)["state"] == "running", 30, "the next run")
     assert time.monotonic() - cancelled_at < 15
     assert all(j["artifacts"] == {} for j in jobs.get_status(batch.id)["jobs"])
-    jobs.cancel(after.id)
 
     process = psutil.Process(pid)
-    os.kill(pid, signal.SIGTERM)
-    wait_for(lambda: not process.is_running() or process.status() == psutil.STATUS_ZOMBIE, 30,
+    os.kill(pid, signal.SIGTERM)  # a clean stop in the middle of the next run
+    wait_for(lambda: not process.is_running() or process.status() == psutil.STATUS_ZOMBIE, 60,
              "the worker to exit on SIGTERM")
-    with store.opened() as conn:
-        assert conn.execute("SELECT COUNT(*) FROM workers WHERE pid = ?", (pid,)).fetchone()[0] == 0
+    job = jobs.get_status(after.id)["jobs"][0]
+    assert (job["state"], job["attempt"], job["error"]) == ("queued", 2, None)
+    assert jobs.get_status(after.id)["worker_alive"] is False
+    jobs.cancel(after.id)

@@ -123,7 +123,8 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
     """The state of a run (all its jobs) or of one job: run fields, approaches, and per job its
     state, progress 0..1, steps, ETA, latest metrics and curve, error, absolute artifact paths
     (with any missing or corrupt file listed under `artifact_problems`; `verify` compares sha256),
-    and stats. Polling Modal jobs here is cheap: `get(timeout=0)`, throttled, errors caught.
+    and stats; `worker_alive` says whether a local worker serves the queue. Polling Modal jobs
+    here is cheap: `get(timeout=0)`, throttled, errors caught.
     """
     with opened() as conn:
         recover_orphans(conn)
@@ -131,7 +132,8 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
         only = id_ if kind == "job" else None
         modal_backend.sync(conn, [r for r in job_rows(conn, run_id, only)
                                   if r["backend"] == "modal" and r["state"] == "running"])
-        return {"id": id_, "kind": kind, **run_status(conn, run_id, only, verify=verify)}
+        return {"id": id_, "kind": kind, **run_status(conn, run_id, only, verify=verify),
+                "worker_alive": bool(live_workers(conn))}
 
 
 def cancel(id_: str) -> list[str]:

@@ -88,13 +88,13 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
         log.exception("run %s: training failed", run["id"])
         outcomes = [JobOutcome("failed", f"training failed: {type(exc).__name__}: {exc}")
                     for _ in group.jobs]
-    if stop.is_set():
-        requeued = [j.id for j in group.jobs if requeue_job(conn, j.id, states=("running",))]
-        log.info("run %s: worker stopping; queued %s again", run["id"], requeued)
-        return
     for job, outcome in zip(group.jobs, outcomes):
-        finish_job(conn, job, outcome)
-        log.info("job %s: %s %s", job.id, outcome.status, outcome.error or "")
+        if stop.is_set() and outcome.status == "cancelled":  # interrupted by the worker stopping
+            requeue_job(conn, job.id, states=("running",))
+            log.info("job %s: queued again (the worker is stopping)", job.id)
+        else:
+            finish_job(conn, job, outcome)
+            log.info("job %s: %s %s", job.id, outcome.status, outcome.error or "")
     trained = sum(o.status == "succeeded" for o in outcomes)
     with transaction(conn):
         record_calibration(conn, robot=run["robot"], backend="local", n_approaches=trained,
