@@ -8,7 +8,9 @@ it, so they cannot disagree.
 from __future__ import annotations
 
 import collections
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,12 @@ ALLOWED_JNP: dict[str, str] = {
 ALLOWED_JNP_CONSTANTS: dict[str, str] = {"pi": "3.14159...", "e": "2.71828..."}
 ALLOWED_BUILTINS: dict[str, str] = {
     "range": "range(n) with a literal n <= 16, only in for-loops",
-    "len": "length of a state field",
+    "len": "length of a state field, `a` or `prev_a`",
     "float": "float of a number", "abs": "absolute value", "min": "min of scalars",
     "max": "max of scalars",
 }
+# Keyword arguments `jnp` calls may take (e.g. jnp.sum(x, axis=0), jnp.clip(x, min=0.0)).
+ALLOWED_KEYWORDS: tuple[str, ...] = ("axis", "keepdims", "ord", "min", "max")
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Limits:
     max_ast_nodes: int = 2_000
     max_components: int = 12
     max_constant_abs: float = 1e6
+    max_nesting_depth: int = 100  # of the syntax tree
+    max_component_name_chars: int = 40
     max_loop_iterations: int = 16
     max_array_elements: int = 4_096  # no intermediate value may hold more
     trace_timeout_s: float = 20.0
@@ -88,6 +94,14 @@ LIMITS = Limits()
 
 SIGNATURE = "def reward(s, a, prev_a):"
 
+EXAMPLE_REWARD = '''def reward(s, a, prev_a):
+    # Walk forward at 0.5 m/s: a bounded tracking term, a small upright bonus, a smoothness cost.
+    forward = jnp.exp(-jnp.square(s.base_lin_vel[0] - 0.5) / 0.25)
+    upright = 0.2 * jnp.clip(s.upright, 0.0, 1.0)
+    smooth = -0.01 * jnp.sum(jnp.square(a - prev_a))
+    return forward + upright + smooth, {"forward": forward, "upright": upright, "smooth": smooth}
+'''
+
 RETURN_DOC = (
     "return total, {\"component_name\": value, ...}: `total` is a scalar; the dict holds up to "
     f"{LIMITS.max_components} named scalar components (string literal keys), which are logged "
@@ -95,22 +109,36 @@ RETURN_DOC = (
 )
 
 RULES: tuple[str, ...] = (
-    "Write exactly one function, `def reward(s, a, prev_a):`, and nothing else at top level.",
+    "Write exactly one function, `def reward(s, a, prev_a):`, and nothing else at top level "
+    "(comments, and a docstring as the function's first line, are fine).",
     "`s` is the state below; read it only as `s.<field>` (and index it, e.g. `s.base_lin_vel[0]`).",
     "`a` and `prev_a` are this step's and the previous step's actions, shape (n_joints,), "
     "in [-1, 1].",
-    "Use `jnp.<name>` only for the functions listed; no imports, no other modules.",
-    "Allowed: arithmetic, comparisons, `and`/`or`/`not`, `x if c else y` (lowered to "
-    "jnp.where), numeric literals, local variables, tuples, lists, `for i in range(N)` with a "
-    f"literal N <= {LIMITS.max_loop_iterations}.",
+    "Use `jnp.<name>` only for the functions and constants listed; no imports, no other modules. "
+    "The only keyword arguments are " + ", ".join(f"`{k}=`" for k in ALLOWED_KEYWORDS) + ".",
+    "Allowed: arithmetic (`+ - * / // % ** @`), comparisons, `&`, `|`, `~`, `and`/`or`/`not` "
+    "(element-wise: lowered to jnp.logical_and/or/not), `x if c else y` (lowered to "
+    "jnp.where), numeric literals, local variables, tuples, lists, indexing and slicing of "
+    f"arrays, `for i in range(N)` with a literal N <= {LIMITS.max_loop_iterations} (nested "
+    f"loops: at most {LIMITS.max_loop_iterations} iterations in all).",
     "Not allowed: `import`, names that start with `_`, attributes other than `s.<field>` and "
     "`jnp.<function>`, `getattr`/`eval`/`exec`/`open`/`print` or any other builtin not listed, "
-    "`lambda`, nested functions, classes, `global`/`nonlocal`, `while`, `try`, `with`, "
-    "strings outside the component names, f-strings, `yield`, `del`.",
-    f"Size: at most {LIMITS.max_source_chars} characters, constants within "
+    "`lambda`, nested functions, classes, comprehensions, `if` statements (use `x if c else y`), "
+    "`global`/`nonlocal`, `while`, `try`, `with`, `raise`, `assert`, `del`, `yield`, `None`, "
+    "strings outside the component names, f-strings, `*` unpacking, assigning into an array "
+    "(`x[0] = ...`), assigning to `s`, `a`, `prev_a`, `jnp` or a builtin, calling `reward`.",
+    f"Size: at most {LIMITS.max_source_chars} characters and {LIMITS.max_ast_nodes} syntax "
+    f"nodes, nesting depth at most {LIMITS.max_nesting_depth}, constants within "
     f"+-{LIMITS.max_constant_abs:g}, no array of more than {LIMITS.max_array_elements} "
     "elements.",
-    "The last statement returns `total, {\"name\": value, ...}`; every value is a finite scalar.",
+    "The last statement, and the only `return`, is `return total, {\"name\": value, ...}` with a "
+    f"dict literal: at most {LIMITS.max_components} names, each a distinct identifier (letters, "
+    f"digits, `_`; at most {LIMITS.max_component_name_chars} characters); `total` and every "
+    "value are scalars.",
+    "Before training, the code is traced once on a batch of plausible states (including the "
+    "first step of an episode, where `time`, velocities, actions and air times are 0) in a "
+    f"separate process, limited to {LIMITS.trace_timeout_s:g} s and "
+    f"{LIMITS.trace_memory_mb} MB; every value must be finite there.",
     "Reward code runs once per robot per control step: keep it cheap and smooth. "
     "Prefer bounded terms such as jnp.exp(-err**2 / sigma) for targets.",
 )
@@ -130,6 +158,9 @@ class RobotContract:
     joint_names: tuple[str, ...]
     foot_names: tuple[str, ...]
     dt: float
+    stand_height: float = 0.0  # base height in the standing (home) pose, m
+    min_base_height: float = 0.0  # the episode ends below this base height ...
+    min_upright: float = -1.0  # ... or below this `upright`
 
     @property
     def n_joints(self) -> int:
@@ -145,44 +176,100 @@ class RobotContract:
         return _resolve_shape(field.shape, self.n_joints, self.n_feet)
 
 
+@functools.cache
 def contract_for(robot_id: str) -> RobotContract:
     """The contract of a catalogued robot (raises UnknownRobotError for an unknown id)."""
     from tabrl_core.robots import get_robot
 
     robot = get_robot(robot_id)
-    return RobotContract(robot.id, robot.name, robot.joint_names, robot.foot_names, robot.ctrl_dt)
+    return RobotContract(robot.id, robot.name, robot.joint_names, robot.foot_names, robot.ctrl_dt,
+                         stand_height=_stand_height(robot), min_base_height=robot.min_base_height,
+                         min_upright=robot.min_upright)
 
 
-def render_contract(contract: RobotContract) -> str:
-    """The contract as Markdown: shown in the LLM prompt and in the reward editor's help."""
-    lines = [
-        f"## Reward contract for {contract.robot_name} (`{contract.robot_id}`)",
-        "",
-        "```python",
-        SIGNATURE,
-        "    ...",
-        "    return total, {\"component_name\": value, ...}",
-        "```",
-        "",
-        RETURN_DOC,
-        "",
+def _stand_height(robot) -> float:
+    """Height of the robot's base body in its home pose (keyframe, or qpos0 without one)."""
+    from tabrl_core.robots.model import home_data, load_model
+
+    model = load_model(robot)
+    data = home_data(model, robot.keyframe)
+    return round(float(data.xpos[model.body(robot.base_body).id][2]), 4)
+
+
+def _signature_lines() -> list[str]:
+    return ["```python", SIGNATURE, "    ...", "    return total, {\"component_name\": value, ...}",
+            "```", "", RETURN_DOC]
+
+
+def _field_table(shape_of) -> list[str]:
+    lines = ["| field | shape | unit | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| `s.{f.name}` | {shape_of(f)} | {f.unit} | {f.doc} |" for f in FIELDS]
+    return lines
+
+
+def _functions_and_rules() -> list[str]:
+    lines = ["### Functions", "",
+             ", ".join(f"`jnp.{n}` ({d})" for n, d in ALLOWED_JNP.items()), "",
+             "Constants: " + ", ".join(f"`jnp.{n}`" for n in ALLOWED_JNP_CONSTANTS) + ".", "",
+             "Builtins: " + ", ".join(f"`{n}` ({d})" for n, d in ALLOWED_BUILTINS.items()),
+             "", "### Rules", ""]
+    lines += [f"{i}. {rule}" for i, rule in enumerate(RULES, 1)]
+    return lines
+
+
+def _robot_facts(contract: RobotContract) -> list[str]:
+    ends = [f"base_height < {contract.min_base_height:g} m" if contract.min_base_height > 0 else "",
+            f"upright < {contract.min_upright:g}" if contract.min_upright > -1 else ""]
+    ends = [e for e in ends if e]
+    return [
         f"n_joints = {contract.n_joints}; joints, in order: "
         + (", ".join(contract.joint_names) or "(none)"),
         f"n_feet = {contract.n_feet}; feet, in order: " + (", ".join(contract.foot_names) or "(none)"),
         f"control period dt = {contract.dt:g} s",
-        "",
-        "### State `s` (one robot, one step)",
-        "",
-        "| field | shape | unit | meaning |",
-        "| --- | --- | --- | --- |",
+        f"standing base height = {contract.stand_height:g} m",
+        "the episode ends when " + (" or ".join(ends) if ends else "its time is up"),
     ]
-    for f in FIELDS:
-        shape = contract.field_shape(f.name)
-        lines.append(f"| `s.{f.name}` | {shape} | {f.unit} | {f.doc} |")
-    lines += ["", "### Functions", ""]
-    lines.append(", ".join(f"`jnp.{n}` ({d})" for n, d in ALLOWED_JNP.items()))
-    lines.append("Constants: " + ", ".join(f"`jnp.{n}`" for n in ALLOWED_JNP_CONSTANTS) + ".")
-    lines.append("Builtins: " + ", ".join(f"`{n}` ({d})" for n, d in ALLOWED_BUILTINS.items()))
-    lines += ["", "### Rules", ""]
-    lines += [f"{i}. {rule}" for i, rule in enumerate(RULES, 1)]
+
+
+def render_contract(contract: RobotContract) -> str:
+    """The contract as Markdown: shown in the LLM prompt and in the reward editor's help."""
+    lines = [f"## Reward contract for {contract.robot_name} (`{contract.robot_id}`)", ""]
+    lines += _signature_lines() + [""] + _robot_facts(contract)
+    lines += ["", "### State `s` (one robot, one step)", ""]
+    lines += _field_table(lambda f: contract.field_shape(f.name)) + [""]
+    lines += _functions_and_rules()
     return "\n".join(lines)
+
+
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "rewards.md"
+
+
+def render_docs() -> str:
+    """The robot-independent reference for reward code (docs/rewards.md), from this module."""
+    lines = [
+        "# Writing reward code",
+        "",
+        "<!-- Generated by tabrl_core.rewards.contract.write_docs(); do not edit by hand. -->",
+        "",
+        "TabRL trains a robot on a reward function written in a small, checked subset of Python. "
+        "Every reward (from an LLM, the built-in designer or the custom reward editor) is checked "
+        "against these rules before it runs; an error names the line and the reason. For one "
+        "robot, `render_contract` gives this text with the robot's shapes, joint and foot names "
+        "filled in; the LLM prompt and the reward editor's help show that.",
+        "",
+        "## Signature",
+        "",
+    ]
+    lines += _signature_lines()
+    lines += ["", "## State `s` (one robot, one step)", ""]
+    lines += _field_table(lambda f: f"`{f.shape}`")
+    lines += ["", "## Example", "", "```python", EXAMPLE_REWARD.rstrip(), "```", ""]
+    lines += [line.replace("### ", "## ") for line in _functions_and_rules()]
+    return "\n".join(lines) + "\n"
+
+
+def write_docs(path: Path = DOCS_PATH) -> Path:
+    """Write `render_docs()` to docs/rewards.md; run it after changing this module."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_docs())
+    return path
