@@ -1,0 +1,1 @@
+# expect: the code is empty
