@@ -1,0 +1,294 @@
+"""Trace validated reward code in a child process, with a time limit and a memory limit.
+
+`trace` (parent side) sends a batch of programs as JSON to a child Python process running `main`
+and reads one verdict per line. The child caps its own address space, then for each program
+builds the function, traces `jax.vmap(fn)` over a dummy batch with `jax.make_jaxpr` (so an
+oversized array is caught before it exists), checks the output shapes, and evaluates it on
+plausible states, requiring finite values. A program that runs past the time limit or kills the
+child is blamed for it; the rest of the batch goes on in a new child.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+
+from tabrl_core.rewards.contract import (EXAMPLE_REWARD, FIELD_NAMES, LIMITS, ContractState,
+                                         RobotContract)
+from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
+
+BATCH = 8  # dummy states per trace
+STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's fault
+ROOT = Path(__file__).resolve().parents[2]
+CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
+TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
+
+
+# Parent side.
+
+def trace(contract: RobotContract, codes: list[str],
+          timeout_s: float | None = None) -> list[RewardValidationError | None]:
+    """One verdict per program, in order: None when it traced cleanly, else the error."""
+    timeout_s = LIMITS.trace_timeout_s if timeout_s is None else timeout_s
+    verdicts: list[RewardValidationError | None] = []
+    while len(verdicts) < len(codes):
+        verdicts += _run_child(contract, codes[len(verdicts):], timeout_s)
+    return verdicts
+
+
+def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> list:
+    """Verdicts for a prefix of `codes`: all of them, or up to the program the child died on."""
+    request = json.dumps({"contract": dataclasses.asdict(contract), "codes": codes})
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen([sys.executable, *CHILD_ARGS],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                                env=_child_env(), cwd=ROOT, text=True, encoding="utf-8")
+        lines: queue.Queue = queue.Queue()
+        pump = threading.Thread(target=_pump, args=(proc, request, lines), daemon=True)
+        pump.start()
+        try:
+            return _collect(proc, lines, len(codes), timeout_s, stderr)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            pump.join(timeout=10)
+            proc.stdout.close()
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _pump(proc: subprocess.Popen, request: str, lines: queue.Queue) -> None:
+    try:
+        proc.stdin.write(request)
+        proc.stdin.close()
+    except OSError:
+        pass  # the child died early; _collect reports it
+    for line in proc.stdout:
+        lines.put(line)
+    lines.put(None)
+
+
+def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr) -> list:
+    if _next_line(lines, STARTUP_TIMEOUT_S) in (None, TIMED_OUT):
+        proc.kill()
+        proc.wait()  # so that stderr holds everything the child said
+        raise RuntimeError(f"the reward sandbox did not start: {_tail(stderr)}")
+    verdicts = []
+    while len(verdicts) < n:
+        line = _next_line(lines, timeout_s)
+        if line is TIMED_OUT:
+            verdicts.append(RewardValidationError(
+                None, f"tracing took longer than {timeout_s:g} s; the code must stay cheap"))
+            break
+        if line is None:
+            verdicts.append(_death(proc))
+            break
+        verdicts.append(_from_json(json.loads(line)))
+    return verdicts
+
+
+def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
+    """The child's next line, None at its end, or TIMED_OUT."""
+    try:
+        return lines.get(timeout=timeout_s)
+    except queue.Empty:
+        return TIMED_OUT
+
+
+def _death(proc: subprocess.Popen) -> RewardValidationError:
+    code = proc.wait()
+    how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+    return RewardValidationError(None, f"the sandbox process died ({how}) while tracing; the code "
+                                       f"probably needs more than {LIMITS.trace_memory_mb} MB")
+
+
+def _tail(stderr) -> str:
+    stderr.seek(0)
+    return stderr.read()[-2000:].decode(errors="replace").strip() or "(no output)"
+
+
+def _from_json(verdict: dict) -> RewardValidationError | None:
+    return None if verdict["ok"] else RewardValidationError(verdict["line"], verdict["reason"])
+
+
+# Child side.
+
+def main() -> None:
+    """Read {"contract", "codes"} from stdin; write "ready", then one verdict per line."""
+    _limit_resources()
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # anything else printed goes to stderr, never into the verdicts
+    request = json.load(sys.stdin)
+    from tabrl_core.paths import enable_jax_compilation_cache
+
+    enable_jax_compilation_cache()
+    contract = RobotContract(**{k: tuple(v) if isinstance(v, list) else v
+                                for k, v in request["contract"].items()})
+    batch = dummy_batch(contract)
+    check_traced(validate(EXAMPLE_REWARD), batch)  # warm JAX up before any program's clock runs
+    _write(out, {"ready": True})
+    for code in request["codes"]:
+        _write(out, _verdict(code, batch))
+
+
+def _limit_resources() -> None:
+    memory = LIMITS.trace_memory_mb * 2**20
+    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+    if hard != resource.RLIM_INFINITY:
+        memory = min(memory, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _write(out, message: dict) -> None:
+    out.write(json.dumps(message) + "\n")
+    out.flush()
+
+
+def _verdict(code: str, batch: tuple) -> dict:
+    try:
+        validated = validate(code)
+        check_traced(validated, batch)
+    except RewardValidationError as e:
+        return {"ok": False, "line": e.line, "reason": e.reason}
+    except MemoryError:
+        return {"ok": False, "line": None,
+                "reason": f"the code needs more than {LIMITS.trace_memory_mb} MB of memory"}
+    except Exception as e:  # noqa: BLE001 -- any failure of untrusted code is its verdict
+        return {"ok": False, "line": _reward_line(e), "reason": _describe(e)}
+    return {"ok": True}
+
+
+def check_traced(validated: ValidatedReward, batch: tuple) -> None:
+    """Trace `jax.vmap(fn)` on `batch`, check sizes and shapes, then evaluate it; raises
+    RewardValidationError. The evaluation runs the same code on NumPy, state by state, which
+    takes milliseconds where JAX would compile every operation first."""
+    import jax
+
+    from tabrl_core.rewards.runtime import build_fn
+
+    closed, shapes = jax.make_jaxpr(jax.vmap(build_fn(validated)), return_shape=True)(*batch)
+    largest = max([_largest_value(closed.jaxpr)] + [np.size(c) for c in closed.consts])
+    if largest > LIMITS.max_array_elements * BATCH:
+        raise RewardValidationError(
+            None, f"an intermediate array holds {largest} elements (for {BATCH} states); the "
+                  f"limit is {LIMITS.max_array_elements} per state")
+    _check_scalars(shapes, validated)
+    _check_finite(*_evaluate(build_fn(validated, "numpy"), batch), validated)
+
+
+def _evaluate(fn, batch: tuple) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    s, a, prev_a = batch
+    with np.errstate(all="ignore"):
+        outputs = [fn(ContractState(*(field[i] for field in s)), a[i], prev_a[i])
+                   for i in range(len(a))]
+    parts = {k: np.array([out[1][k] for out in outputs]) for k in outputs[0][1]}
+    return np.array([out[0] for out in outputs]), parts
+
+
+def _largest_value(jaxpr) -> int:
+    from jax.extend.core import ClosedJaxpr, Jaxpr
+
+    sizes = [v.aval.size for v in jaxpr.invars + jaxpr.outvars if hasattr(v.aval, "size")]
+    for eqn in jaxpr.eqns:
+        sizes += [v.aval.size for v in eqn.outvars if hasattr(v.aval, "size")]
+        for param in eqn.params.values():
+            for sub in param if isinstance(param, (tuple, list)) else [param]:
+                if isinstance(sub, ClosedJaxpr):
+                    sizes.append(_largest_value(sub.jaxpr))
+                elif isinstance(sub, Jaxpr):
+                    sizes.append(_largest_value(sub))
+    return max(sizes, default=0)
+
+
+def _check_scalars(shapes: tuple, validated: ValidatedReward) -> None:
+    total, parts = shapes
+    named = [("the total", total.shape)] + [(f"component {k!r}", parts[k].shape) for k in parts]
+    for what, shape in named:
+        if shape[1:] != ():
+            raise RewardValidationError(
+                validated.return_line, f"{what} has shape {shape[1:]}; it must be a scalar "
+                                       "(reduce it, e.g. with jnp.sum or jnp.mean)")
+
+
+def _check_finite(total, parts: dict, validated: ValidatedReward) -> None:
+    values = [("the total", total)] + [(f"component {k!r}", parts[k]) for k in validated.components]
+    bad = [f"{what} is {_bad_value(v)}" for what, v in values if not np.all(np.isfinite(v))]
+    if bad:
+        raise RewardValidationError(
+            validated.return_line, "on plausible states " + ", ".join(bad) + "; guard divisions, "
+            "logs and square roots (time, velocities, actions and air times can be 0)")
+
+
+def _bad_value(values) -> str:
+    values = np.asarray(values)
+    return "NaN" if np.any(np.isnan(values)) else "infinite"
+
+
+def _reward_line(error: BaseException) -> int | None:
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == "<reward>"]
+    return frames[-1].lineno if frames else None
+
+
+def _describe(error: BaseException) -> str:
+    message = (str(error).strip().splitlines() or [""])[0][:300]
+    return f"{type(error).__name__} while tracing: {message}" if message else \
+        f"{type(error).__name__} while tracing"
+
+
+def dummy_batch(contract: RobotContract, n: int = BATCH, seed: int = 0) -> tuple:
+    """(s, a, prev_a) as NumPy arrays for `n` plausible states; state 0 is an episode's first
+    step."""
+    rng = np.random.default_rng(seed)
+    nj, nf = contract.n_joints, contract.n_feet
+    rpy = rng.normal(0.0, 0.05, (n, 3))
+    contact = rng.integers(0, 2, (n, nf)).astype(float)
+    air = np.where(contact > 0, 0.0, rng.uniform(0.02, 0.4, (n, nf)))
+    first = contact * rng.integers(0, 2, (n, nf))
+    default = np.broadcast_to(np.linspace(-0.8, 0.8, nj), (n, nj))
+    state = {
+        "base_pos": np.column_stack([rng.normal(0, 0.1, (n, 2)),
+                                     (contract.stand_height or 0.3) + rng.normal(0, 0.01, n)]),
+        "base_lin_vel": rng.normal(0.0, 0.2, (n, 3)), "base_ang_vel": rng.normal(0.0, 0.3, (n, 3)),
+        "base_rpy": rpy, "upright": np.cos(rpy[:, 0]) * np.cos(rpy[:, 1]),
+        "joint_pos": default + rng.normal(0.0, 0.05, (n, nj)), "default_joint_pos": default,
+        "joint_vel": rng.normal(0.0, 1.0, (n, nj)), "joint_torque": rng.normal(0.0, 5.0, (n, nj)),
+        "foot_contact": contact, "foot_height": np.where(contact > 0, 0.02, 0.07),
+        "foot_air_time": np.where(first > 0, rng.uniform(0.05, 0.4, (n, nf)), air),
+        "first_contact": first, "time": rng.uniform(0.0, 10.0, n),
+        "dt": np.full(n, contract.dt),
+    }
+    state["base_height"] = state["base_pos"][:, 2]
+    actions = rng.uniform(-1.0, 1.0, (2, n, nj))
+    _make_first_step(state, actions)
+    s = ContractState(**{k: np.asarray(state[k], np.float32) for k in FIELD_NAMES})
+    return s, actions[0].astype(np.float32), actions[1].astype(np.float32)
+
+
+def _make_first_step(state: dict, actions: np.ndarray) -> None:
+    """State 0 as at reset: at rest in the standing pose, clock and memories at zero."""
+    for key in ("base_lin_vel", "base_ang_vel", "base_rpy", "joint_vel", "foot_air_time",
+                "first_contact", "time"):
+        state[key][0] = 0.0
+    state["upright"][0] = 1.0
+    state["foot_contact"][0] = 1.0
+    state["foot_height"][0] = 0.02
+    state["joint_pos"][0] = state["default_joint_pos"][0]
+    actions[:, 0] = 0.0
