@@ -19,6 +19,7 @@ import mujoco_menagerie as mm
 
 from tabrl_core.paths import subdir
 from tabrl_core.robots.catalog import RobotSpec, UnknownRobotError
+from tabrl_core.robots.model import home_data
 
 REGISTRY_ENV = "TABRL_MENAGERIE_REGISTRY"
 CATEGORY = {
@@ -61,9 +62,8 @@ def menagerie_cache() -> mm.Cache:
     return mm.Cache(dir=os.environ.get("MENAGERIE_CACHE_DIR") or subdir("menagerie") / "cache")
 
 
-def is_downloaded(robot: mm.Robot, cache: mm.Cache | None = None) -> bool:
-    """Whether the robot's files are on this machine (no network)."""
-    cache = cache or menagerie_cache()
+def is_downloaded(robot: mm.Robot, cache: mm.Cache) -> bool:
+    """Whether the robot's files are in `cache` (or its MENAGERIE_ROOT checkout); no network."""
     return (cache.root / robot.name).is_dir() if cache.root else cache.is_cached(robot)
 
 
@@ -119,10 +119,7 @@ def _derive_spec(robot: mm.Robot, xml_path: Path) -> RobotSpec:
     base = model.jnt_bodyid[free[0]] if free else 1
     keys = [model.key(k).name for k in range(model.nkey)]
     keyframe = "home" if "home" in keys else (keys[0] if keys else None)
-    data = mujoco.MjData(model)
-    if keyframe is not None:
-        mujoco.mj_resetDataKeyframe(model, data, model.key(keyframe).id)
-    mujoco.mj_forward(model, data)
+    data = home_data(model, keyframe)
     sim_dt = float(model.opt.timestep)
     return RobotSpec(
         id=robot.name,
