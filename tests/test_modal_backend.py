@@ -240,7 +240,8 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert (nan["state"], "NaN" in nan["error"]) == ("failed", True)
     with store.opened() as conn:
         calibration = conn.execute("SELECT * FROM calibrations").fetchone()
-    assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 1)
+    assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 2)  # both trained
+    assert calibration["env_steps"] == 20_000 and calibration["env_steps_per_s"] > 0
 
 
 @pytest.mark.parametrize("error, expected", [
@@ -256,8 +257,11 @@ def test_a_failed_expired_or_timed_out_call_fails_its_jobs_with_the_reason(fake,
     def fail():
         raise error
     fake.calls[call_id].outcome = fail
-    assert [s for s, _ in states(batch)] == ["failed", "failed"]
-    assert all(expected in e for _, e in states(batch))
+    jobs.get_status(batch.job_ids[0])  # one job's status collects its whole call
+    with store.opened() as conn:
+        rows = conn.execute("SELECT state, error FROM jobs WHERE run = ?", (batch.id,)).fetchall()
+    assert [r["state"] for r in rows] == ["failed", "failed"]
+    assert all(expected in r["error"] for r in rows)
 
 
 def test_a_call_cancelled_on_modal_cancels_its_jobs(fake):

@@ -130,8 +130,8 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
         recover_orphans(conn)
         kind, run_id = _lookup(conn, id_)
         only = id_ if kind == "job" else None
-        modal_backend.sync(conn, [r for r in job_rows(conn, run_id, only)
-                                  if r["backend"] == "modal" and r["state"] == "running"])
+        modal_backend.sync(conn, {r["external_id"] for r in job_rows(conn, run_id, only)
+                                  if r["backend"] == "modal" and r["state"] == "running"})
         return {"id": id_, "kind": kind, **run_status(conn, run_id, only, verify=verify),
                 "worker_alive": bool(live_workers(conn))}
 

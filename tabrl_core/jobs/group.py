@@ -34,6 +34,7 @@ class GroupProgress:
     """One progress report: per job (indexed like the group's codes) plus throughput."""
 
     jobs: dict[int, JobProgress]
+    population: int  # approaches training together (the throughput is theirs together)
     env_steps_per_s: float | None
     elapsed_s: float | None
 
@@ -80,7 +81,7 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
         jobs = {index: JobProgress(p.steps_done, p.total_steps, p.eta_s, p.mean_return[k],
                                    dict(p.components[k]))
                 for k, index in enumerate(indices) if p.status[k] == "running"}
-        on_progress(GroupProgress(jobs, p.env_steps_per_s, p.elapsed_s))
+        on_progress(GroupProgress(jobs, len(indices), p.env_steps_per_s, p.elapsed_s))
 
     results = train_population(
         robot, [r for _, r in compiled], steps, out_dirs=[Path(out_dirs[i]) for i in indices],

@@ -230,29 +230,29 @@ def _apply(conn: sqlite3.Connection, call_id: str, jobs: list[sqlite3.Row], poll
                                elapsed_s=poll.progress.get("elapsed_s"), **p)
     else:
         root = data_dir() / "artifacts"
+        finished = False
         for row in jobs:
             done = poll.result["jobs"].get(row["id"])
             outcome = (JobOutcome(done["status"], done["error"], done["metrics"], done["stats"],
                                   {k: root / p for k, p in done["artifacts"].items()})
                        if done else JobOutcome("failed", "the Modal result lacks this job"))
-            finish_job(conn, JobRef(row["id"], row["attempt"]), outcome)
-        trained = [r for r in jobs if poll.result["jobs"].get(r["id"], {}).get("status")
-                   == "succeeded"]
-        robot = conn.execute("SELECT robot FROM runs WHERE id = ?", (jobs[0]["run"],)).fetchone()
+            finished |= finish_job(conn, JobRef(row["id"], row["attempt"]), outcome)
+        if not finished:
+            return  # another poller collected it first
+        population = poll.result.get("population", 0)
+        robot = conn.execute("SELECT robot, steps FROM runs WHERE id = ?",
+                             (jobs[0]["run"],)).fetchone()
         with transaction(conn):
             record_calibration(
-                conn, robot=robot["robot"], backend="modal",
-                n_approaches=len(trained), env_steps=sum(r["total_steps"] for r in trained),
+                conn, robot=robot["robot"], backend="modal", n_approaches=population,
+                env_steps=population * robot["steps"],
                 wall_s=time.time() - min(r["started"] for r in jobs),
                 env_steps_per_s=poll.result.get("env_steps_per_s"))
 
 
-def sync(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> None:
-    """Bring running Modal jobs up to date: progress, and results once their call is done."""
-    calls: dict[str, list[sqlite3.Row]] = {}
-    for row in rows:
-        calls.setdefault(row["external_id"], []).append(row)
-    for call_id, jobs in calls.items():
+def sync(conn: sqlite3.Connection, call_ids: set[str]) -> None:
+    """Bring the running jobs of these Modal calls up to date: progress, or their results."""
+    for call_id in call_ids:
         with _in_flight_lock:
             future = _in_flight.get(call_id)
             if future is None:
@@ -265,7 +265,10 @@ def sync(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> None:
             continue  # still asking Modal; the next status call collects the answer
         with _in_flight_lock:
             _in_flight.pop(call_id, None)
-        _apply(conn, call_id, jobs, poll)
+        jobs = conn.execute("SELECT * FROM jobs WHERE external_id = ? AND state = 'running'",
+                            (call_id,)).fetchall()
+        if jobs:
+            _apply(conn, call_id, jobs, poll)
 
 
 def cancel_orphaned_calls(conn: sqlite3.Connection, cancelled_ids: list[str]) -> None:

@@ -46,7 +46,8 @@ def _progress_writer(progress: MutableMapping, key: str, job_ids: list[str]):
 def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMapping | None = None,
                      key: str | None = None) -> dict:
     """Train and render `config`'s jobs; returns per job its status, error, metrics, stats,
-    artifact paths and every file written (relative to `volume_root`), plus the throughput.
+    artifact paths and every file written (relative to `volume_root`), plus the throughput of
+    the `population` approaches that trained together.
 
     `config`: run_id, robot, steps, seed, train_config (TrainConfig fields or None) and jobs, a
     list of {id, attempt, code}. Progress goes to `progress[key]` about once a second.
@@ -54,12 +55,12 @@ def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMappin
     enable_jax_compilation_cache()
     jobs, run_id = config["jobs"], config["run_id"]
     out_dirs = [attempt_dir(volume_root, run_id, job) for job in jobs]
-    throughput = []
+    last: list[GroupProgress] = []
     write = (_progress_writer(progress, key, [j["id"] for j in jobs])
              if progress is not None and key else None)
 
     def on_progress(p: GroupProgress) -> None:
-        throughput.append(p.env_steps_per_s)
+        last[:] = [p]
         if write:
             write(p)
 
@@ -69,7 +70,8 @@ def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMappin
         seed=config.get("seed", 0),
         config=TrainConfig.from_dict(train_config) if train_config else None,
         on_progress=on_progress)
-    result = {"env_steps_per_s": next((t for t in reversed(throughput) if t), None), "jobs": {}}
+    result = {"population": last[0].population if last else 0,
+              "env_steps_per_s": last[0].env_steps_per_s if last else None, "jobs": {}}
     for job, outcome, out_dir in zip(jobs, outcomes, out_dirs):
         files = sorted(p for p in out_dir.rglob("*") if p.is_file()) if out_dir.exists() else []
         result["jobs"][job["id"]] = {

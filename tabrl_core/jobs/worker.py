@@ -40,10 +40,10 @@ class _GroupRecorder:
         self.conn, self.group, self.pid, self.stop = conn, group, pid, stop
         self.last_write = self.last_check = 0.0
         self.cancelled = False
-        self.env_steps_per_s: float | None = None
+        self.last: GroupProgress | None = None
 
     def on_progress(self, progress: GroupProgress) -> None:
-        self.env_steps_per_s = progress.env_steps_per_s or self.env_steps_per_s
+        self.last = progress
         now = time.monotonic()
         if now - self.last_write < WRITE_EVERY_S:
             return
@@ -56,10 +56,11 @@ class _GroupRecorder:
 
     def should_cancel(self) -> bool:
         """True once the worker is stopping or every job of the group was cancelled."""
-        now = time.monotonic()
-        if self.stop.is_set() or self.cancelled or now - self.last_check < CANCEL_CHECK_EVERY_S:
-            return self.stop.is_set() or self.cancelled
-        self.last_check = now
+        if self.stop.is_set() or self.cancelled:
+            return True
+        if time.monotonic() - self.last_check < CANCEL_CHECK_EVERY_S:
+            return False
+        self.last_check = time.monotonic()
         marks = ", ".join("?" * len(self.group.jobs))
         running = self.conn.execute(
             f"SELECT COUNT(*) FROM jobs WHERE state = 'running' AND worker_pid = ?"
@@ -95,11 +96,12 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
         else:
             finish_job(conn, job, outcome)
             log.info("job %s: %s %s", job.id, outcome.status, outcome.error or "")
-    trained = sum(o.status == "succeeded" for o in outcomes)
-    with transaction(conn):
-        record_calibration(conn, robot=run["robot"], backend="local", n_approaches=trained,
-                           env_steps=trained * run["steps"], wall_s=time.monotonic() - started,
-                           env_steps_per_s=recorder.env_steps_per_s)
+    if recorder.last and not any(o.status == "cancelled" for o in outcomes):
+        with transaction(conn):
+            record_calibration(
+                conn, robot=run["robot"], backend="local", n_approaches=recorder.last.population,
+                env_steps=recorder.last.population * run["steps"],
+                wall_s=time.monotonic() - started, env_steps_per_s=recorder.last.env_steps_per_s)
 
 
 def _beat_until(pid: int, stop: threading.Event) -> None:
