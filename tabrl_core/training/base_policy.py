@@ -7,6 +7,7 @@ reward below and writes it next to the robot's MJCF, with its training curve and
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, reward=N
     if result.status != "succeeded":
         raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
     _replace_dir(result.checkpoint, out)
+    shutil.rmtree(work)
     report = {"robot_id": robot_id, "steps": steps, "seed": seed,
               "wall_s": round(time.monotonic() - start, 1), "config": PRETRAIN_CONFIG.to_dict(),
               "curve": [{"steps": h["steps"], "mean_return": h["mean_return"]}
@@ -65,8 +67,6 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, reward=N
 
 
 def _replace_dir(src: Path, dst: Path) -> None:
-    import shutil
-
     shutil.rmtree(dst, ignore_errors=True)
     src.rename(dst)
 
