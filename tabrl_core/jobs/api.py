@@ -23,7 +23,6 @@ from tabrl_core.jobs.status import job_rows, run_status
 from tabrl_core.paths import subdir
 from tabrl_core.robots import get_robot
 from tabrl_core.store import artifact_path, job_dir, opened, record_artifact, transaction
-from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
 
 BACKENDS = ("local", "modal")
 WORKER_IDLE_EXIT_S = 300
@@ -66,6 +65,9 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     Raises ValueError for an unknown robot or backend, a budget out of range, or no valid
     approach; ModalUnavailableError when Modal has no credentials or cannot be reached.
     """
+    # tabrl_core.training imports JAX and brax: only here, so status reads stay light.
+    from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
+
     get_robot(robot)
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
