@@ -483,24 +483,26 @@ def _caption(job: dict) -> str:
 # -- Runs -----------------------------------------------------------------------------------
 
 def runs_frame(owner: str) -> pd.DataFrame:
-    """Every run of `owner` as a table: robot, behaviour, providers, budget, states, best return."""
+    """Every run of `owner` as a table: robot, behaviour, providers, budget, states, and the best
+    final mean return among its succeeded jobs."""
     rows = []
     for run in list_runs(owner):
         status = get_status(run["id"])
-        returns = [j["mean_return"] for j in status["jobs"] if j["mean_return"] is not None]
+        returns = [j["mean_return"] for j in status["jobs"]
+                   if j["state"] == "succeeded" and j["mean_return"] is not None]
         rows.append({
             "run": run["id"], "robot": run["robot"], "behaviour": run["behavior"],
             "providers": ", ".join(dict.fromkeys(a["provider"] for a in status["approaches"])),
             "budget": run["steps"], "backend": run["backend"],
             "states": " · ".join(f"{n} {s}" for s, n in status["counts"].items() if n),
-            "best return": max(returns) if returns else None, "date": run["created_at"]})
+            "best return": max(returns) if returns else None, "date": _date(run["created"])})
     return pd.DataFrame(rows, columns=["run", "robot", "behaviour", "providers", "budget",
                                        "backend", "states", "best return", "date"])
 
 
 def filter_runs(runs: pd.DataFrame, text: str, robots: list[str]) -> pd.DataFrame:
     """The runs whose row mentions `text` (any case) and whose robot is one of `robots` (if any)."""
-    mentions = runs.astype(str).agg(" ".join, axis=1).str.contains(text, case=False, regex=False)
+    mentions = runs.apply(lambda row: text.lower() in " ".join(map(str, row)).lower(), axis=1)
     return runs[mentions & (runs["robot"].isin(robots) if robots else True)]
 
 

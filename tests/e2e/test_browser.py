@@ -1,0 +1,65 @@
+"""The whole Train flow in Debian Chromium: built-in designer, a tiny budget, real training and
+rendering, then the video grid's synchronized controls."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+TRAIN_AND_RENDER_S = 900
+"""A Quick batch of 3 on a busy 2-core CPU: compile, train 3 x 10K steps, render 3 clips."""
+TIMES = "[...document.querySelectorAll('video')].map(v => v.currentTime)"
+PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
+GRID_READY = """n => [...document.querySelectorAll('iframe')].some(f => {
+    const videos = f.contentDocument && f.contentDocument.querySelectorAll('video');
+    return videos && videos.length === n && [...videos].every(v => v.readyState >= 2);
+})"""
+
+
+def grid_frame(page):
+    """The video grid's frame: the iframe whose document has the Play all button."""
+    return next(f for f in page.frames if f != page.main_frame and f.query_selector("#play"))
+
+
+def test_train_flow_until_videos_then_grid_stays_in_step(app_url, page, shoot):
+    page.goto(app_url)
+    generate = page.get_by_role("button", name="Generate approaches")
+    generate.wait_for(timeout=90_000)
+    shoot("train-start", "tablet")
+    shoot("train-start")
+
+    page.get_by_text("Walk forward steadily", exact=True).click()
+    generate.click()
+    train_tab = page.get_by_role("button", name="Train all 3 approaches")
+    train_tab.wait_for(timeout=120_000)
+    shoot("train-approaches", at=train_tab)
+
+    page.get_by_role("button", name="Train all", exact=True).click()
+    page.wait_for_url(re.compile(r"[?&]run=run-"), timeout=60_000)
+    progress = page.get_by_text(re.compile(r"[\d,]+ / 10,000 steps")).first
+    progress.wait_for(timeout=60_000)
+    shoot("train-progress", at=progress)
+
+    page.wait_for_function(GRID_READY, arg=3, timeout=TRAIN_AND_RENDER_S * 1000, polling=2000)
+    grid = grid_frame(page)
+    grid.click("#play")
+    page.wait_for_timeout(3000)  # the measurement window: 3 s of playing
+    times = grid.evaluate(TIMES)
+    assert not any(grid.evaluate(PAUSED)), "Play all left a video paused"
+    assert max(times) - min(times) < 0.05, f"the videos drifted apart: {times}"
+
+    grid.click("#pause")
+    grid.wait_for_function(f"{PAUSED}.every(Boolean)", timeout=5_000)
+    paused_at = grid.evaluate(TIMES)
+    assert max(paused_at) - min(paused_at) < 0.05, paused_at
+
+    grid.click("#reset")
+    grid.wait_for_function(f"{TIMES}.every(t => t === 0)", timeout=5_000)
+    assert all(grid.evaluate(PAUSED))
+
+    play_all = page.frame_locator("iframe").get_by_role("button", name="Play all")
+    shoot("train-videos", at=play_all)
+    shoot("train-videos", "tablet", at=play_all)

@@ -1,0 +1,64 @@
+"""The video grid in Debian Chromium, on a finished run of 3 providers x 3 approaches seeded in
+the store (real H.264 clips, no training): sync, pause, reset, enlarge, served files."""
+
+from __future__ import annotations
+
+import pytest
+
+import app_runs
+
+pytestmark = pytest.mark.e2e
+
+TIMES = "[...document.querySelectorAll('video')].map(v => v.currentTime)"
+PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
+
+
+@pytest.fixture
+def grid(app_url, tabrl_home, page, monkeypatch):
+    """The grid's frame, on the Train page of a seeded run, once every video can play."""
+    monkeypatch.setenv("TABRL_HOME", str(tabrl_home))
+    run_id = app_runs.finished_run(("succeeded",) * 9, providers=("anthropic", "openai", "builtin"))
+    page.goto(f"{app_url}/?run={run_id}")
+    page.frame_locator("iframe").get_by_role("button", name="Play all").wait_for(timeout=90_000)
+    frame = next(f for f in page.frames if f != page.main_frame and f.query_selector("#play"))
+    frame.wait_for_function("[...document.querySelectorAll('video')].every(v => v.readyState >= 2)",
+                            timeout=30_000)
+    return frame
+
+
+def test_play_all_keeps_nine_videos_in_step_and_pause_and_reset_hold_them(grid, page, shoot):
+    assert len(grid.evaluate(TIMES)) == 9
+    grid.click("#play")
+    page.wait_for_timeout(3000)  # the measurement window: 3 s of playing
+    times = grid.evaluate(TIMES)
+    assert not any(grid.evaluate(PAUSED)), "Play all left a video paused"
+    assert max(times) - min(times) < 0.05, f"the videos drifted apart: {times}"
+    shoot("grid-playing", at=page.frame_locator("iframe").locator("video").first)
+
+    grid.click("#pause")
+    grid.wait_for_function(f"{PAUSED}.every(Boolean)", timeout=5_000)
+    paused_at = grid.evaluate(TIMES)
+    assert max(paused_at) - min(paused_at) < 0.05, paused_at
+
+    grid.click("#reset")
+    grid.wait_for_function(f"{TIMES}.every(t => t === 0)", timeout=5_000)
+    assert all(grid.evaluate(PAUSED))
+
+
+def test_a_click_enlarges_a_video_and_escape_brings_it_back(grid, page, shoot):
+    video = grid.locator("video").nth(4)
+    video.click()
+    assert grid.locator(".cell.big").count() == 1
+    shoot("grid-enlarged", at=page.frame_locator("iframe").locator(".cell.big"))
+    page.keyboard.press("Escape")
+    assert grid.locator(".cell.big").count() == 0
+
+
+def test_videos_and_gifs_download_from_static_serving_with_range_requests(grid):
+    links = grid.evaluate("[...document.querySelectorAll('.links a')].map(a => a.href)")
+    assert len(links) == 18 and all("/app/static/artifacts/" in url for url in links)
+    answers = grid.evaluate("""async urls => Promise.all(urls.map(async url => {
+        const r = await fetch(url, {headers: {Range: 'bytes=0-99'}});
+        return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
+    }))""", links[:2])
+    assert answers == [[206, "video/mp4", 100], [206, "image/gif", 100]]
