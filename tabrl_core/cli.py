@@ -90,14 +90,15 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from tabrl_core.training.base_policy import pretrain
+    from tabrl_core.training.base_policy import PRETRAIN_STEPS, pretrain
 
     def show(p) -> None:
         if p.iteration % 10 == 0 or p.iteration == p.iterations:
             print(f"{p.steps_done:>10,} steps  return {p.mean_return[0]:8.2f}  "
                   f"{p.env_steps_per_s:6.0f} steps/s  eta {p.eta_s:5.0f} s", flush=True)
 
-    report = pretrain(args.robot, steps=args.steps, seed=args.seed, progress=show)
+    report = pretrain(args.robot, steps=args.steps or PRETRAIN_STEPS, seed=args.seed,
+                      progress=show)
     print(json.dumps(report["evaluation"], indent=1))
     return 0
 
@@ -106,7 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
     from tabrl_core.jobs import add_cancel_command, add_status_command, add_worker_command
     from tabrl_core.providers.cli import add_approaches_command
     from tabrl_core.robots.gallery import add_models_command
-    from tabrl_core.training.base_policy import PRETRAIN_STEPS
 
     parser = argparse.ArgumentParser(prog="tabrl", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     pretrain = sub.add_parser("pretrain", help="train and ship a robot's base policy")
     pretrain.add_argument("robot")
-    pretrain.add_argument("--steps", type=int, default=PRETRAIN_STEPS)
+    pretrain.add_argument("--steps", type=int, default=None,
+                          help="env steps (default: the robot's recipe, 3M for Go1)")
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.set_defaults(func=_pretrain)
 
