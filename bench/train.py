@@ -71,10 +71,14 @@ def child(args) -> None:
             metric = METRIC[behaviour]
             scores = [behaviour_metrics(rollout_policy(results[3 * i + j].checkpoint))
                       for j in range(3)]
-            best = max(range(3), key=lambda j: scores[j][metric])
+            # A policy that falls does not count as doing the behaviour, unless all three fall.
+            upright = [j for j in range(3) if not scores[j]["fell"]] or [0, 1, 2]
+            best = max(upright, key=lambda j: scores[j][metric])
             report["behaviours"][behaviour] = {
                 "metric": metric, "best_approach": approaches[3 * i + best].name,
-                "best": scores[best][metric], "approaches": [s[metric] for s in scores]}
+                "best": scores[best][metric], "best_fell": scores[best]["fell"],
+                "approaches": [s[metric] for s in scores],
+                "fell": [s["fell"] for s in scores]}
     print(json.dumps(report))
 
 
