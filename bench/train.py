@@ -26,7 +26,7 @@ NINE = ("walk forward", "turn in place", "keep shaking your hips aloha dude!")
 SIX = ("jump", "stand tall")
 METRIC = {  # behaviour -> (metric name, higher is better)
     "walk forward": "forward_distance_m", "turn in place": "abs_yaw_turned_rad",
-    "keep shaking your hips aloha dude!": "roll_oscillation_amplitude_rad",
+    "keep shaking your hips aloha dude!": "hip_oscillation_amplitude_rad",
     "jump": "peak_base_height_m", "stand tall": "mean_base_height_m",
 }
 
@@ -39,11 +39,15 @@ def behaviour_metrics(traj) -> dict:
     w, x, y, z = q[:, 3], q[:, 4], q[:, 5], q[:, 6]
     roll = np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
     yaw = np.unwrap(np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)))
+    later = traj.time >= 1.0
+    t = traj.time[later]
+    wobble = yaw[later] - np.polyval(np.polyfit(t, yaw[later], 1), t)  # turning is not shaking
     return {"forward_distance_m": float(q[-1, 0] - q[0, 0]),
             "abs_yaw_turned_rad": float(abs(yaw[-1] - yaw[0])),
-            "roll_oscillation_amplitude_rad": float(np.sqrt(2) * np.std(roll[traj.time >= 1.0])),
+            "hip_oscillation_amplitude_rad": float(
+                np.sqrt(2) * np.sqrt(np.var(roll[later]) + np.var(wobble))),
             "peak_base_height_m": float(q[:, 2].max()),
-            "mean_base_height_m": float(q[traj.time >= 1.0, 2].mean()), "fell": bool(traj.fell)}
+            "mean_base_height_m": float(q[later, 2].mean()), "fell": bool(traj.fell)}
 
 
 def child(args) -> None:
