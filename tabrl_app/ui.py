@@ -244,13 +244,13 @@ def _trainable(results: dict[str, ProviderResult]) -> list[Approach]:
 
 def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> None:
     """Ask every configured provider at once; each tab's slot shows its own spinner and outcome."""
-    ids = [p["id"] for p in providers if p["configured"]]
-    boxes = {pid: slots[pid].status(f"Asking {_label(providers, pid)}…", state="running")
-             for pid in ids}
+    labels = {p["id"]: p["label"] for p in providers if p["configured"]}
+    boxes = {pid: slots[pid].status(f"Asking {label}…", state="running")
+             for pid, label in labels.items()}
     results = {}
-    with ThreadPoolExecutor(len(ids)) as pool:
+    with ThreadPoolExecutor(len(labels)) as pool:
         futures = {pool.submit(generate_approaches, robot, behavior, [pid],
-                               secrets=_secrets()): pid for pid in ids}
+                               secrets=_secrets()): pid for pid in labels}
         for future in as_completed(futures):
             pid = futures[future]
             try:
@@ -261,10 +261,6 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
                               state="error" if done.error else "complete")
     st.session_state.generated = {"for": (robot, behavior), "results": results}
     st.rerun()
-
-
-def _label(providers: list[dict], pid: str) -> str:
-    return next((p["label"] for p in providers if p["id"] == pid), pid)
 
 
 def _secrets():

@@ -8,10 +8,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
 import pytest
 from playwright.sync_api import sync_playwright
+
+from tabrl_core.jobs.queue import live_workers
+from tabrl_core.robots.gallery import list_models
+from tabrl_core.store import opened
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,14 +51,29 @@ def _wait_healthy(url: str, proc: subprocess.Popen, deadline_s: float) -> None:
     raise TimeoutError(f"streamlit did not answer at {url} within {deadline_s} s")
 
 
+@dataclass(frozen=True)
+class App:
+    """A running `streamlit run app.py`."""
+
+    url: str
+    pid: int
+
+
 @pytest.fixture(scope="module")
 def tabrl_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("tabrl-home")
+    """The module's data dir, with the robot gallery's thumbnails and checks already made (as
+    `tabrl models` leaves them), so the app's first page shows without that one-time work."""
+    home = tmp_path_factory.mktemp("tabrl-home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TABRL_HOME", str(home))
+        list_models()
+    return home
 
 
 @pytest.fixture(scope="module")
-def app_url(tabrl_home):
-    """Base URL of the app, served by its own Streamlit process for the module's tests."""
+def app(tabrl_home):
+    """The app, served by its own Streamlit process for the module's tests; at the end, the
+    server and any local worker it started are stopped."""
     port = _free_port()
     env = {**os.environ, "TABRL_HOME": str(tabrl_home), "PYTHONPATH": str(ROOT)}
     log = (tabrl_home / "streamlit.log").open("w")
@@ -63,11 +84,22 @@ def app_url(tabrl_home):
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, 60)
-        yield url
+        yield App(url, proc.pid)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+        _stop_workers(tabrl_home)
+
+
+def _stop_workers(home: Path) -> None:
+    """Stop the local workers the app started for `home` (never this test process)."""
+    with opened(home / "tabrl.db") as conn:
+        pids = [pid for pid in live_workers(conn) if pid != os.getpid()]
+    workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+    for worker in workers:
+        worker.terminate()
+    psutil.wait_procs(workers, timeout=30)
 
 
 @pytest.fixture(scope="module")

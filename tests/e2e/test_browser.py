@@ -4,13 +4,18 @@ rendering, then the video grid's synchronized controls."""
 from __future__ import annotations
 
 import re
+import time
 
+import psutil
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TRAIN_AND_RENDER_S = 900
 """A Quick batch of 3 on a busy 2-core CPU: compile, train 3 x 10K steps, render 3 clips."""
+SERVER_RSS_LIMIT = 600 * 2**20
+"""Hosted Streamlit gives about 1 GB: the page's process stays under this while a batch trains."""
 TIMES = "[...document.querySelectorAll('video')].map(v => v.currentTime)"
 PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
 GRID_READY = """n => [...document.querySelectorAll('iframe')].some(f => {
@@ -19,13 +24,29 @@ GRID_READY = """n => [...document.querySelectorAll('iframe')].some(f => {
 })"""
 
 
+def wait_watching_memory(page, pid: int, condition: str, arg, deadline_s: float) -> int:
+    """Wait until `condition` holds in the page, reading the server's resident memory every 2 s
+    meanwhile; return the largest reading (bytes)."""
+    server = psutil.Process(pid)
+    deadline = time.monotonic() + deadline_s
+    peak = 0
+    while True:
+        peak = max(peak, server.memory_info().rss)
+        try:
+            page.wait_for_function(condition, arg=arg, timeout=2_000, polling=500)
+            return peak
+        except PlaywrightTimeoutError:
+            if time.monotonic() > deadline:
+                raise
+
+
 def grid_frame(page):
     """The video grid's frame: the iframe whose document has the Play all button."""
     return next(f for f in page.frames if f != page.main_frame and f.query_selector("#play"))
 
 
-def test_train_flow_until_videos_then_grid_stays_in_step(app_url, page, shoot):
-    page.goto(app_url)
+def test_train_flow_until_videos_then_grid_stays_in_step(app, page, shoot):
+    page.goto(app.url)
     generate = page.get_by_role("button", name="Generate approaches")
     generate.wait_for(timeout=90_000)
     shoot("train-start", "tablet")
@@ -37,13 +58,17 @@ def test_train_flow_until_videos_then_grid_stays_in_step(app_url, page, shoot):
     train_tab.wait_for(timeout=120_000)
     shoot("train-approaches", at=train_tab)
 
+    started = time.monotonic()
     page.get_by_role("button", name="Train all", exact=True).click()
     page.wait_for_url(re.compile(r"[?&]run=run-"), timeout=60_000)
     progress = page.get_by_text(re.compile(r"[\d,]+ / 10,000 steps")).first
     progress.wait_for(timeout=60_000)
     shoot("train-progress", at=progress)
 
-    page.wait_for_function(GRID_READY, arg=3, timeout=TRAIN_AND_RENDER_S * 1000, polling=2000)
+    peak_rss = wait_watching_memory(page, app.pid, GRID_READY, 3, TRAIN_AND_RENDER_S)
+    print(f"Train all -> videos: {time.monotonic() - started:.0f} s; "
+          f"Streamlit server peak RSS meanwhile: {peak_rss / 2**20:.0f} MiB")
+    assert peak_rss < SERVER_RSS_LIMIT
     grid = grid_frame(page)
     grid.click("#play")
     page.wait_for_timeout(3000)  # the measurement window: 3 s of playing

@@ -3,6 +3,7 @@ the store (real H.264 clips, no training): sync, pause, reset, enlarge, served f
 
 from __future__ import annotations
 
+import psutil
 import pytest
 
 import app_runs
@@ -14,11 +15,11 @@ PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
 
 
 @pytest.fixture
-def grid(app_url, tabrl_home, page, monkeypatch):
+def grid(app, tabrl_home, page, monkeypatch):
     """The grid's frame, on the Train page of a seeded run, once every video can play."""
     monkeypatch.setenv("TABRL_HOME", str(tabrl_home))
     run_id = app_runs.finished_run(("succeeded",) * 9, providers=("anthropic", "openai", "builtin"))
-    page.goto(f"{app_url}/?run={run_id}")
+    page.goto(f"{app.url}/?run={run_id}")
     page.frame_locator("iframe").get_by_role("button", name="Play all").wait_for(timeout=90_000)
     frame = next(f for f in page.frames if f != page.main_frame and f.query_selector("#play"))
     frame.wait_for_function("[...document.querySelectorAll('video')].every(v => v.readyState >= 2)",
@@ -62,3 +63,19 @@ def test_videos_and_gifs_download_from_static_serving_with_range_requests(grid):
         return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength];
     }))""", links[:2])
     assert answers == [[206, "video/mp4", 100], [206, "image/gif", 100]]
+
+
+def test_the_grid_mp4_is_made_on_request_and_offered_for_download(grid, app, page):
+    page.get_by_role("button", name="Make the grid MP4").click()
+    download = page.frame_locator("iframe").get_by_role("link", name="Download grid MP4")
+    download.wait_for(timeout=180_000)
+    url = download.get_attribute("href")
+    assert url.startswith("app/static/artifacts/grid-") and url.endswith(".mp4")
+    frame = next(f for f in page.frames if f != page.main_frame and f.query_selector("#play"))
+    status, kind = frame.evaluate("""async url => {
+        const r = await fetch(url);
+        return [r.status, r.headers.get('content-type')];
+    }""", url)
+    assert (status, kind) == (200, "video/mp4")
+    print(f"Streamlit server RSS after the grid MP4: "
+          f"{psutil.Process(app.pid).memory_info().rss / 2**20:.0f} MiB")
