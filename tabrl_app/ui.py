@@ -11,15 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from tabrl_app.grid import GridCell, grid_html, grid_video_path
-from tabrl_core import hosting
-from tabrl_core.jobs import (BACKENDS, cancel, estimate, get_status, list_runs, retry,
-                             start_batch)
+from tabrl_core import (Approach, cancel, estimate, generate_approaches, get_status, hosting,
+                        list_models, list_runs, provider_statuses, retry, start_batch)
+from tabrl_core.jobs import BACKENDS
 from tabrl_core.media import grid_export
 from tabrl_core.paths import data_dir
-from tabrl_core.providers import (Approach, ProviderConfigError, ProviderResult,
-                                  generate_approaches, provider_statuses)
+from tabrl_core.providers import ProviderConfigError, ProviderResult
 from tabrl_core.robots import MenagerieDownloadError, fetch_menagerie_model, robot_ids
-from tabrl_core.robots.gallery import list_models
 
 ACTIVE_STATES = ("queued", "running")
 STATE_COLORS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red",
@@ -479,8 +477,9 @@ def _caption(job: dict) -> str:
 # -- Runs -----------------------------------------------------------------------------------
 
 def runs_frame(owner: str) -> pd.DataFrame:
-    """Every run of `owner` as a table: robot, behaviour, providers, budget, states, and the best
+    """Every run of `owner` as a table: robot, behaviour, providers, steps, states, and the best
     final mean return among its succeeded jobs."""
+    labels = provider_labels()
     rows = []
     for run in list_runs(owner):
         status = get_status(run["id"])
@@ -488,11 +487,12 @@ def runs_frame(owner: str) -> pd.DataFrame:
                    if j["state"] == "succeeded" and j["mean_return"] is not None]
         rows.append({
             "run": run["id"], "robot": run["robot"], "behaviour": run["behavior"],
-            "providers": ", ".join(dict.fromkeys(a["provider"] for a in status["approaches"])),
-            "budget": run["steps"], "backend": run["backend"],
+            "providers": ", ".join(dict.fromkeys(labels.get(a["provider"], a["provider"])
+                                                 for a in status["approaches"])),
+            "steps": run["steps"], "backend": run["backend"],
             "states": " · ".join(f"{n} {s}" for s, n in status["counts"].items() if n),
             "best return": max(returns) if returns else None, "date": _date(run["created"])})
-    return pd.DataFrame(rows, columns=["run", "robot", "behaviour", "providers", "budget",
+    return pd.DataFrame(rows, columns=["run", "robot", "behaviour", "providers", "steps",
                                        "backend", "states", "best return", "date"])
 
 

@@ -20,7 +20,7 @@ from tabrl_core.robots.gallery import list_models
 from tabrl_core.store import opened
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
+ARTIFACTS = Path(os.environ.get("TABRL_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
