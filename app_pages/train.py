@@ -6,6 +6,8 @@ from tabrl_app import ui
 
 ui.chrome()
 st.title("Train a robot from a sentence")
+st.caption("Pick a robot, describe what it should do, and let each LLM design three reward "
+           "functions; TabRL trains them all and plays the results side by side.")
 run_id = ui.open_run_id()
 
 st.subheader("1 · Robot")

@@ -193,6 +193,12 @@ def _use_preset() -> None:
         st.session_state.steps = PRESETS[st.session_state.preset]
 
 
+def _match_preset() -> None:
+    """Highlight the preset the slider is on, if any."""
+    st.session_state.preset = next((p for p, n in PRESETS.items()
+                                    if n == st.session_state.steps), None)
+
+
 def steps_input(robot: str) -> int:
     """The training-steps slider with its presets, each labelled with its time estimate."""
     trains_on = backend()
@@ -205,6 +211,7 @@ def steps_input(robot: str) -> int:
         return f"{preset} · {PRESETS[preset] // 1000}K · ~{duration(seconds)}"
 
     st.session_state.setdefault("steps", PRESETS["Quick"])
+    _match_preset()
     st.segmented_control("Budget", presets, key="preset", format_func=label,
                          on_change=_use_preset)
     steps = st.select_slider("Training steps per approach",
@@ -341,8 +348,7 @@ def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) ->
     owner = session_owner()
     try:
         hosting.check_batch(owner, len(approaches), steps)
-        batch = start_batch(robot, approaches, steps, backend(), behavior=behavior,
-                                       owner=owner)
+        batch = start_batch(robot, approaches, steps, backend(), behavior=behavior, owner=owner)
     except (ValueError, RuntimeError) as err:
         st.error(f"Training did not start: {err}")
         return
@@ -459,9 +465,13 @@ def _videos(status: dict, key: str) -> None:
     grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
     if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",
                                              icon=":material/grid_view:"):
-        with st.spinner("Tiling the videos into one MP4…"):
-            grid_export([c.video for c in clips], [f"{c.provider} · {c.approach}" for c in clips],
-                        grid_mp4, columns=max(columns.values()) + 1)
+        try:
+            with st.spinner("Tiling the videos into one MP4…"):
+                grid_export([c.video for c in clips],
+                            [f"{c.provider} · {c.approach}" for c in clips], grid_mp4,
+                            columns=max(columns.values()) + 1)
+        except (RuntimeError, OSError, ValueError) as err:
+            st.error(f"The grid MP4 could not be made: {err}")
     st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
 
 

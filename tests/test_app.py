@@ -215,3 +215,16 @@ def test_hosted_mode_keeps_runs_per_session_and_enforces_its_limits(monkeypatch)
     monkeypatch.setenv("MODAL_TOKEN_ID", "")
     button(at, "Train all").click().run()
     assert any("no Modal token" in e for e in texts(at.error))
+
+
+def test_presets_set_the_budget_and_follow_the_slider():
+    at = open_app()
+    assert at.segmented_control(key="preset").value == "Quick"
+    at.segmented_control(key="preset").set_value("Standard").run()
+    assert at.select_slider(key="steps").value == 50_000
+    at.select_slider(key="steps").set_value(35_000).run()
+    assert at.segmented_control(key="preset").value is None
+    labels = at.segmented_control(key="preset").options
+    assert [o.split(" · ")[:2] for o in labels] == [["Quick", "10K"], ["Standard", "50K"],
+                                                     ["Quality", "100K"]]
+    assert all(re.search(r"~\d+ (s|min)", o) for o in labels)
