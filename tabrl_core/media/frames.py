@@ -1,36 +1,45 @@
-"""Frames of a trajectory: MuJoCo's offscreen renderer, one per process, reused across clips.
+"""Frames of a trajectory: MuJoCo's offscreen renderer, one per thread, reused across clips.
 
 Render settings, chosen by measurement on a 2-core CPU with Mesa's llvmpipe (bench/render.py):
-no multisampling (4x MSAA cut the frame rate 2-4x for slightly softer edges; H.264 softens them
-anyway), no shadows or reflections (the robot model's look, tabrl_core.robots.model), and sites
-hidden (they are sensing spheres, not the robot's body).
+- no multisampling: 4x MSAA cut the frame rate 2-4x for slightly softer edges, which H.264
+  softens anyway;
+- an infinite floor plane is drawn as a finite one (RENDER_FLOOR): MuJoCo tessellates an infinite
+  plane into a dense grid, which took 40% of each frame's CPU time; planes collide as infinite
+  whatever their size, and only this renderer's copy of the model changes (the horizon haze,
+  drawn for infinite planes only, goes);
+- no shadows or reflections (the robot model's look, tabrl_core.robots.model); sites hidden
+  (they are sensing volumes, not the robot's body).
 """
 
 from __future__ import annotations
 
 import atexit
+import threading
 from collections.abc import Iterator
 
 import mujoco
 import numpy as np
 
 from tabrl_core.media.gl import make_renderer
-from tabrl_core.robots import get_robot
-from tabrl_core.robots.model import TRACK_CAMERA, load_model
+from tabrl_core.robots import get_robot, load_model
+from tabrl_core.robots.model import TRACK_CAMERA
 
 OFFSCREEN_SAMPLES = 0
+RENDER_FLOOR = (50.0, 50.0, 1.0)  # half-lengths and grid spacing (m) of an infinite floor
 
 
 class FrameRenderer:
     """Renders poses of one model from its "track" camera at a fixed size.
 
-    It sets the model's offscreen buffer to the frame size and its multisampling to
-    OFFSCREEN_SAMPLES.
+    It changes `model` for rendering: the offscreen buffer to the frame size, multisampling to
+    OFFSCREEN_SAMPLES, infinite planes to RENDER_FLOOR.
     """
 
     def __init__(self, model: mujoco.MjModel, width: int, height: int):
         model.vis.global_.offwidth, model.vis.global_.offheight = width, height
         model.vis.quality.offsamples = OFFSCREEN_SAMPLES
+        infinite = (model.geom_type == mujoco.mjtGeom.mjGEOM_PLANE) & (model.geom_size[:, 0] <= 0)
+        model.geom_size[infinite] = RENDER_FLOOR
         self.model = model
         self.data = mujoco.MjData(model)
         self.width, self.height = width, height
@@ -53,23 +62,26 @@ class FrameRenderer:
         self._renderer.close()
 
 
-_cached: dict[tuple[str, int, int], FrameRenderer] = {}
+_local = threading.local()  # each thread's renderer: a GL context is current in one thread
 
 
 def frame_renderer(robot_id: str, width: int, height: int) -> FrameRenderer:
-    """This process's renderer for the robot and size; the previous one is closed if different."""
+    """This thread's renderer for the robot and size; its previous one is closed if different."""
     key = (robot_id, width, height)
-    if key not in _cached:
-        close_renderers()
-        _cached[key] = FrameRenderer(load_model(get_robot(robot_id)), width, height)
-    return _cached[key]
+    if getattr(_local, "key", None) != key:
+        close_renderer()
+        _local.renderer = FrameRenderer(load_model(get_robot(robot_id)), width, height)
+        _local.key = key
+    return _local.renderer
 
 
 @atexit.register
-def close_renderers() -> None:
-    """Close this process's cached renderer, if any."""
-    while _cached:
-        _cached.popitem()[1].close()
+def close_renderer() -> None:
+    """Close this thread's cached renderer, if any (at exit: the main thread's)."""
+    renderer = getattr(_local, "renderer", None)
+    _local.renderer = _local.key = None
+    if renderer is not None:
+        renderer.close()
 
 
 def iter_frames(robot_id: str, qpos: np.ndarray, width: int = 480,
