@@ -3,7 +3,9 @@
 Every file is written under a temporary name beside its target and renamed into place, so a
 reader never sees half a file. MP4s are H.264, yuv420p, +faststart, with a keyframe every
 KEYFRAME_INTERVAL frames (seeking in the synchronised grid is fast), at x264's "veryfast" preset
-(on this CPU about twice the speed of "medium" at the same size and crf).
+(on this CPU about twice the speed of "medium" at the same size and crf). GIFs use one palette of
+GIF_COLORS colours without dithering: at 240 px it looks the same as 128 dithered colours and
+the file is a quarter smaller (about 1 MB for 5 s of a tracking camera over a checker floor).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from PIL import Image
 CRF = 23
 PRESET = "veryfast"
 KEYFRAME_INTERVAL = 10
-GIF_COLORS = 128
+GIF_COLORS = 64
 
 
 class EncodingError(RuntimeError):
@@ -57,7 +59,7 @@ def encode_gif(frames: Iterable[np.ndarray], path: Path | str, fps: int = 15, wi
     `width` pixels wide, with one palette of GIF_COLORS colours made for the whole clip."""
     graph = (f"fps={fps},scale='min({width},iw)':-1:flags=lanczos,split[a][b];"
              f"[a]palettegen=max_colors={GIF_COLORS}:stats_mode=diff[p];"
-             "[b][p]paletteuse=dither=bayer:bayer_scale=4:diff_mode=rectangle")
+             "[b][p]paletteuse=dither=none:diff_mode=rectangle")
     return _encode(frames, path, source_fps, ["-filter_complex", graph, "-loop", "0"], even=False)
 
 
