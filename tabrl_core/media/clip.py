@@ -1,31 +1,33 @@
 """A trajectory becomes a clip: MP4, GIF, thumbnail, trajectory .npz and stats, several at once.
 
-Rendering and encoding run in RENDER_PROCESSES spawned processes when there are several clips
-(each process keeps one renderer for all its clips); with one clip, in this process. Measured in
-bench/render.py.
+Several clips render in RENDER_PROCESSES render processes (render_process.py), each keeping one
+renderer for all its clips, while ffmpeg encodes in processes of its own; one clip renders in
+this process. Measured in bench/render.py on 2 cores: 2 processes ~1.3x the frame rate of 2
+threads (MuJoCo releases the GIL, but two GL contexts in one process do not overlap as well) and
+~1.5x one thread.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
-from tabrl_core.media.encode import encode_gif, encode_mp4, save_thumbnail
-from tabrl_core.media.frames import iter_frames
 from tabrl_core.media.gl import choose_gl_backend
+from tabrl_core.media.render_process import MediaTask, attempt
 from tabrl_core.media.trajectory import finite_frames, save_trajectory, trajectory_stats
 
 if TYPE_CHECKING:
     from tabrl_core.training import Trajectory
 
 RENDER_PROCESSES = min(2, os.cpu_count() or 1)
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding tabrl_core
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class ClipJob:
     def path(self, suffix: str) -> Path:
         return Path(self.out_dir) / f"{self.name}{suffix}"
 
+    def media_task(self) -> MediaTask:
+        traj = self.trajectory
+        return MediaTask(traj.robot_id, traj.qpos[:finite_frames(traj)], traj.fps, self.width,
+                         self.height, self.path(".mp4"), self.path(".gif"), self.path(".png"))
+
 
 def render_clip(traj: Trajectory, out_dir: Path | str, name: str = "clip", width: int = 480,
                 height: int = 360) -> RenderResult:
@@ -64,31 +71,25 @@ def render_clip(traj: Trajectory, out_dir: Path | str, name: str = "clip", width
 
 def render_many(jobs: Sequence[ClipJob], processes: int | None = None,
                 return_exceptions: bool = False) -> list[RenderResult | Exception]:
-    """Make every job's clip, in up to `processes` (default RENDER_PROCESSES) processes.
+    """Make every job's clip, in up to `processes` (default RENDER_PROCESSES) render processes;
+    with one, in this process.
 
     Results follow the jobs' order. A job that fails raises its error once all have finished,
     or, with return_exceptions, leaves the error in its place.
     """
-    processes = min(len(jobs), processes or RENDER_PROCESSES)
-    tasks = [_media_task(job) for job in jobs]
-    if processes <= 1:
-        outcomes = [_run(_write_media, *task) for task in tasks]
-    else:
-        choose_gl_backend()  # the render processes inherit MUJOCO_GL
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(processes, mp_context=context) as pool:
-            futures = [pool.submit(_write_media, *task) for task in tasks]
-            outcomes = [future.exception() or future.result() for future in futures]
+    tasks = [job.media_task() for job in jobs]
+    count = min(len(jobs), processes or RENDER_PROCESSES)
+    media = _in_processes(tasks, count) if count > 1 else [attempt(task) for task in tasks]
     results: list[RenderResult | Exception] = []
-    for job, outcome in zip(jobs, outcomes):
+    for job, outcome in zip(jobs, media):
         if isinstance(outcome, Exception):
             outcome.add_note(f"while making the clip {job.name!r} in {job.out_dir}")
             if not return_exceptions:
                 raise outcome
-            results.append(outcome)
         else:
-            trajectory = save_trajectory(job.trajectory, job.path(".npz"))
-            results.append(RenderResult(*outcome, trajectory, trajectory_stats(job.trajectory)))
+            outcome = RenderResult(*outcome, save_trajectory(job.trajectory, job.path(".npz")),
+                                   trajectory_stats(job.trajectory))
+        results.append(outcome)
     return results
 
 
@@ -109,32 +110,29 @@ def render_checkpoint(checkpoint_dir: Path | str, out_dir: Path | str, name: str
     return render_clip(traj, out_dir, name, width, height)
 
 
-def _media_task(job: ClipJob) -> tuple:
-    # Plain values only: a render process never imports the training package (JAX).
-    traj = job.trajectory
-    qpos = np.asarray(traj.qpos[:finite_frames(traj)])
-    return (traj.robot_id, qpos, traj.fps, job.width, job.height,
-            job.path(".mp4"), job.path(".gif"), job.path(".png"))
-
-
-def _run(function, *args):
-    try:
-        return function(*args)
-    except Exception as exc:  # reported per job by render_many
-        return exc
-
-
-def _write_media(robot_id: str, qpos: np.ndarray, fps: int, width: int, height: int,
-                 video: Path, gif: Path, thumbnail: Path) -> tuple[Path, Path, Path]:
-    """Render the frames once, streaming them into the MP4 encoder; then the GIF and thumbnail."""
-    frames = []
-
-    def rendered():
-        for frame in iter_frames(robot_id, qpos, width, height):
-            frames.append(frame)
-            yield frame
-
-    encode_mp4(rendered(), video, fps)
-    encode_gif(frames, gif, source_fps=fps)
-    save_thumbnail(frames[len(frames) // 2], thumbnail)
-    return video, gif, thumbnail
+def _in_processes(tasks: list[MediaTask], count: int) -> list:
+    """Each task's paths or exception, from `count` render processes sharing the tasks."""
+    choose_gl_backend()  # the render processes inherit MUJOCO_GL
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(
+        filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))}
+    groups = [range(k, len(tasks), count) for k in range(count)]
+    outcomes: list = [None] * len(tasks)
+    with tempfile.TemporaryDirectory(prefix="tabrl-render-") as tmp:
+        runs = []
+        for k, group in enumerate(groups):
+            files = [Path(tmp, f"{kind}{k}") for kind in ("tasks", "results", "stderr")]
+            files[0].write_bytes(pickle.dumps([tasks[i] for i in group]))
+            with files[2].open("wb") as stderr:  # a file: a full pipe would block the process
+                command = [sys.executable, "-m", "tabrl_core.media.render_process",
+                           str(files[0]), str(files[1])]
+                runs.append((group, files, subprocess.Popen(command, env=env, stderr=stderr)))
+        for group, (_, results, stderr), process in runs:
+            if process.wait() == 0:
+                group_outcomes = pickle.loads(results.read_bytes())
+            else:
+                error = stderr.read_text(errors="replace")[-2000:]
+                group_outcomes = [RuntimeError(f"render process exited with {process.returncode}:"
+                                               f" {error}") for _ in group]
+            for index, outcome in zip(group, group_outcomes):
+                outcomes[index] = outcome
+    return outcomes
