@@ -84,5 +84,7 @@ def grid_html(cells: list[GridCell], grid_mp4: Path | None = None) -> str:
         "rows": [{"label": label, "cells": row} for label, row in rows.items()],
         "grid_mp4": publish(grid_mp4) if grid_mp4 else None,
     }
-    payload = json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    payload = json.dumps(data)
+    for char in "<>&":  # so no string can close the <script> element it travels in
+        payload = payload.replace(char, f"\\u{ord(char):04x}")
     return TEMPLATE.read_text().replace("__GRID_DATA__", payload)
