@@ -48,6 +48,12 @@ class TrainConfig:
     """value MLP layer sizes"""
     nthread: int = 0
     """physics threads (0: all CPU cores)"""
+    physics: str = "native"
+    """physics engine: "native" (MuJoCo in C on CPU threads) or "mjx" (one jitted program, GPUs)"""
+
+    def __post_init__(self):
+        if self.physics not in ("native", "mjx"):
+            raise ValueError(f'physics must be "native" or "mjx", not {self.physics!r}')
 
     def with_(self, **changes) -> "TrainConfig":
         return replace(self, **changes)

@@ -4,7 +4,8 @@ The loop per iteration: collect `unroll_length` control steps of all K x N envir
 C, policy and contract state in one jitted call per step), evaluate each approach's reward on the
 stored contract states with its own small jitted function, then update all K learners in one
 compiled call. Reward code never enters the big programs, so new rewards train without a long
-compile, and the compiled programs are cached on disk.
+compile, and the compiled programs are cached on disk. With TrainConfig(physics="mjx") the
+collection runs on MJX as one jitted program instead (mjx_collect.py; for GPUs).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.training import env as envlib
-from tabrl_core.training import ppo
+from tabrl_core.training import mjx_collect, ppo
 from tabrl_core.training.checkpoint import load_checkpoint, save_checkpoint
 from tabrl_core.training.config import TrainConfig, iterations_for
 
@@ -182,6 +183,9 @@ class _PopulationTrainer:
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+        self.mjx = (mjx_collect.MjxCollector(self.env, self.pool_states, self.env_step,
+                                             config.unroll_length)
+                    if config.physics == "mjx" else None)
 
     def _reset_rows(self, batch: int) -> np.ndarray:
         return self.rng.integers(0, len(self.pool_states), batch)
@@ -195,7 +199,7 @@ class _PopulationTrainer:
         history: list[list[dict]] = [[] for _ in range(k)]
         returns = _ReturnTracker(k, n)
         rows = self._reset_rows(batch)
-        states = self.pool_states[rows].copy()
+        states = self.pool_states[rows].copy() if self.mjx is None else self.mjx.start(rows)
         carry = EnvCarry(
             memory=envlib.FootMemory(jnp.zeros((batch, self.env.n_feet)),
                                      jnp.ones((batch, self.env.n_feet))),
@@ -237,8 +241,12 @@ class _PopulationTrainer:
                     elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (iterations - it - 1)))
         return self._finish(out_dirs, status, errors, history, cancelled, steps_done_of(history))
 
-    def _collect(self, out: StepOutput, states: np.ndarray):
-        """Run `unroll_length` control steps; return the transitions, last output and states."""
+    def _collect(self, out: StepOutput, states):
+        """Run `unroll_length` control steps; return the transitions, last output and states
+        (native full-physics states [B, ...], or MJX data [B] with physics="mjx")."""
+        if self.mjx is not None:
+            self.key, key = jax.random.split(self.key)
+            return self.mjx(self.agents, out, states, key)
         keep = {"obs": [], "raw_action": [], "log_prob": [], "logits": [], "action": [],
                 "prev_action": [],
                 "contract": [], "terminated": [], "truncated": [], "done": []}
