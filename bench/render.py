@@ -13,16 +13,20 @@ was skipped. `--sweep` adds runs with one setting changed at a time.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from tabrl_core.media import ClipJob, render_many
 from tabrl_core.media import clip, encode, frames
-from tabrl_core.media.motion import sinusoid_trajectory
 from tabrl_core.robots import RobotNotDownloadedError, get_robot, load_model
+
+with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optional imports
+    from tabrl_core.media.motion import sinusoid_trajectory
 
 MENAGERIE_ROBOT = "unitree_go1"
 
