@@ -1,8 +1,8 @@
 """Train and render one group of approaches: the work both backends do, without the store.
 
 `train_group` compiles every reward code (a code that fails fails only its own job), trains the
-compiled ones together with one `train_population` call, and renders each trained policy (a
-render failure fails only that job). The local worker and the Modal function both call it; it
+compiled ones together with one `train_population` call, rolls all trained policies out side by
+side and renders their clips in parallel (a render failure fails only that job). The local worker and the Modal function both call it; it
 imports JAX, so the API modules never import it.
 """
 
@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tabrl_core.jobs.records import JobOutcome
-from tabrl_core.media import render_checkpoint
+from tabrl_core.media import ClipJob, render_many
 from tabrl_core.rewards import compile_rewards
 from tabrl_core.training import train_population
+from tabrl_core.training.rollout import rollout_policies
 
 
 @dataclass
@@ -51,19 +52,40 @@ def _compile(codes: Sequence[str], robot: str) -> tuple[list, dict[int, str]]:
 
 def render_media(checkpoint: Path, out_dir: Path, *, reward=None,
                  metrics: dict | None = None) -> JobOutcome:
-    """Render a trained checkpoint into `out_dir` (with `reward`, its CompiledReward, for the
+    """Render one trained checkpoint into `out_dir` (with `reward`, its CompiledReward, for the
     per-component stats): succeeded with its media, or failed with the reason. The checkpoint
     is kept either way, so the job can be rendered again."""
-    metrics = metrics or {}
+    return render_group([checkpoint], [out_dir], [reward], [metrics or {}])[0]
+
+
+def render_group(checkpoints: Sequence[Path], out_dirs: Sequence[Path], rewards: Sequence,
+                 metrics: Sequence[dict]) -> list[JobOutcome]:
+    """Roll out trained checkpoints of one robot together, then make their clips in parallel.
+    A checkpoint that cannot be rolled out or rendered fails only its own job."""
     try:
-        media = render_checkpoint(checkpoint, out_dir, reward=reward)
-    except Exception as exc:  # one failed render fails its job, not the group
-        return JobOutcome("failed", f"render failed: {type(exc).__name__}: {exc}", metrics,
-                          artifacts={"checkpoint": checkpoint})
-    kinds = {"checkpoint": checkpoint, "video": media.video, "gif": media.gif,
-             "thumbnail": media.thumbnail, "trajectory": media.trajectory}
-    return JobOutcome("succeeded", None, metrics, dict(media.stats),
-                      {k: Path(p) for k, p in kinds.items() if p is not None})
+        trajectories = rollout_policies(checkpoints, rewards=rewards)
+    except Exception as exc:  # e.g. a corrupt checkpoint: retry one by one to find it
+        if len(checkpoints) == 1:
+            return [_render_failed(exc, metrics[0], checkpoints[0])]
+        return [render_group([c], [o], [r], [m])[0]
+                for c, o, r, m in zip(checkpoints, out_dirs, rewards, metrics)]
+    jobs = [ClipJob(t, Path(o), "clip") for t, o in zip(trajectories, out_dirs)]
+    outcomes = []
+    for checkpoint, result, m in zip(checkpoints, render_many(jobs, return_exceptions=True),
+                                     metrics):
+        if isinstance(result, Exception):
+            outcomes.append(_render_failed(result, m, checkpoint))
+            continue
+        kinds = {"checkpoint": checkpoint, "video": result.video, "gif": result.gif,
+                 "thumbnail": result.thumbnail, "trajectory": result.trajectory}
+        outcomes.append(JobOutcome("succeeded", None, m, dict(result.stats),
+                                   {k: Path(p) for k, p in kinds.items() if p is not None}))
+    return outcomes
+
+
+def _render_failed(exc: Exception, metrics: dict, checkpoint: Path) -> JobOutcome:
+    return JobOutcome("failed", f"render failed: {type(exc).__name__}: {exc}", metrics,
+                      artifacts={"checkpoint": Path(checkpoint)})
 
 
 def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence[Path], *,
@@ -87,11 +109,16 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
         robot, [r for _, r in compiled], steps, out_dirs=[Path(out_dirs[i]) for i in indices],
         seed=seed, config=config, progress=report if on_progress else None,
         should_cancel=should_cancel)
+    trained = []
     for (index, reward), result in zip(compiled, results):
         if result.status == "succeeded" and result.checkpoint is not None:
-            outcomes[index] = render_media(Path(result.checkpoint),
-                                           Path(out_dirs[index]) / "media", reward=reward,
-                                           metrics=result.metrics)
+            trained.append((index, reward, result))
         else:
             outcomes[index] = JobOutcome(result.status, result.error, result.metrics)
+    if trained:
+        rendered = render_group([Path(r.checkpoint) for _, _, r in trained],
+                                [Path(out_dirs[i]) / "media" for i, _, _ in trained],
+                                [reward for _, reward, _ in trained],
+                                [r.metrics for _, _, r in trained])
+        outcomes.update({i: o for (i, _, _), o in zip(trained, rendered)})
     return [outcomes[i] for i in range(len(codes))]

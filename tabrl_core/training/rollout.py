@@ -1,9 +1,16 @@
-"""Deterministic rollouts of a trained policy: what the videos and their stats are made from."""
+"""Deterministic rollouts of trained policies: what the videos and their stats are made from.
+
+`rollout_policies` steps the policies of several checkpoints of one robot side by side (one
+physics call and one jitted policy call per control step for all of them), which is how a
+batch's nine videos get their trajectories in about the time of one.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import jax
 import jax.numpy as jnp
@@ -31,64 +38,106 @@ class Trajectory:
 
 def rollout_policy(checkpoint: Checkpoint | Path | str, seconds: float = 5.0, fps: int = 30,
                    seed: int = 0, reward=None) -> Trajectory:
-    """Run the policy's mode for `seconds` from a start state fixed by `seed`.
+    """Run one policy's mode for `seconds` from a start state fixed by `seed`.
 
     `reward` (a CompiledReward) adds the per-frame reward and components; by default none.
     """
-    ckpt = checkpoint if isinstance(checkpoint, Checkpoint) else load_checkpoint(checkpoint)
-    env = envlib.RobotEnv(ckpt.robot_id, nthread=1)
+    return rollout_policies([checkpoint], seconds, fps, seed, [reward])[0]
+
+
+def rollout_policies(checkpoints: Sequence[Checkpoint | Path | str], seconds: float = 5.0,
+                     fps: int = 30, seed: int = 0, rewards: Sequence | None = None
+                     ) -> list[Trajectory]:
+    """Roll out several policies of one robot together, each from the same start state."""
+    ckpts = [c if isinstance(c, Checkpoint) else load_checkpoint(c) for c in checkpoints]
+    first = ckpts[0]
+    for c in ckpts[1:]:
+        if (c.robot_id, c.obs_size, c.config.policy_hidden) != \
+                (first.robot_id, first.obs_size, first.config.policy_hidden):
+            raise ValueError(f"checkpoints {first.path} and {c.path} are for different robots "
+                             "or network shapes; roll them out separately")
+    env = envlib.RobotEnv(first.robot_id, nthread=1)
     try:
-        return _rollout(env, ckpt, seconds, fps, seed, reward)
+        return _rollout(env, ckpts, seconds, fps, seed, rewards or [None] * len(ckpts))
     finally:
         env.close()
 
 
-def _rollout(env: envlib.RobotEnv, ckpt: Checkpoint, seconds, fps, seed, reward) -> Trajectory:
-    networks = ppo.make_networks(ckpt.obs_size, ckpt.action_size, ckpt.config)
+@functools.lru_cache(maxsize=8)
+def _act_fn(robot_id: str, obs_size: int, action_size: int, config):
+    """The jitted deterministic policy step for K stacked policies of one robot and shape."""
+    networks = ppo.make_networks(obs_size, action_size, config)
+    env = envlib.RobotEnv(robot_id, nthread=1)
     layout, consts = env.layout, env.constants
+    env.close()
 
     @jax.jit
-    def act(sensors, memory, time, prev_action):
+    def act(params, sensors, memory, time, prev_action):
         s, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time)
         obs = envlib.observe(s, gravity, prev_action)
-        action = ppo.deterministic_actions(networks, ckpt.normalizer, ckpt.policy, obs)
-        return s, envlib.terminated(consts, s), action, envlib.action_to_ctrl(consts, action), memory
+        action = jax.vmap(lambda norm, policy, o: ppo.deterministic_actions(
+            networks, norm, policy, o))(params[0], params[1], obs)
+        ctrl = envlib.action_to_ctrl(consts, action)
+        return s, envlib.terminated(consts, s), action, ctrl, memory
 
-    states, sensors = env.reset_pool(seed, size=1)
+    return act
+
+
+def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards) -> list[Trajectory]:
+    k = len(ckpts)
+    stack = lambda *xs: jax.tree_util.tree_map(lambda *ys: jnp.stack(ys), *xs)  # noqa: E731
+    params = (stack(*[c.normalizer for c in ckpts]), stack(*[c.policy for c in ckpts]))
+    act = _act_fn(env.robot.id, ckpts[0].obs_size, ckpts[0].action_size, ckpts[0].config)
+    start_states, start_sensors = env.reset_pool(seed, size=1)
+    states = np.repeat(start_states, k, axis=0)
+    sensors = np.repeat(start_sensors, k, axis=0)
+    memory = envlib.FootMemory(jnp.zeros((k, env.n_feet)), jnp.ones((k, env.n_feet)))
+    prev_action = jnp.zeros((k, env.n_joints))
     n_steps = max(1, round(seconds / env.robot.ctrl_dt))
-    memory = envlib.FootMemory(jnp.zeros((1, env.n_feet)), jnp.ones((1, env.n_feet)))
-    prev_action = jnp.zeros((1, env.n_joints))
-    physics_states = [states[:, None, :]]  # [1, substeps, nstate] chunks, first = the start
+    chunks = [states[:, None, :]]  # [K, substeps, nstate] chunks; the first is the start
     contracts, actions, prev_actions = [], [], []
-    fell = unstable = False
+    fell = np.zeros(k, bool)
+    alive = np.full(k, n_steps)  # control steps each rollout completed before going unstable
     for step in range(n_steps):
-        s, term, action, ctrl, memory = act(jnp.asarray(sensors, jnp.float32), memory,
-                                             jnp.full((1,), step * env.robot.ctrl_dt), prev_action)
+        s, term, action, ctrl, memory = act(params, jnp.asarray(sensors, jnp.float32), memory,
+                                            jnp.full((k,), step * env.robot.ctrl_dt),
+                                            prev_action)
         if step > 0:
             contracts.append(s)
-            fell |= bool(term[0])
+            fell |= np.asarray(term) & (alive > step)
         actions.append(action)
         prev_actions.append(prev_action)
         prev_action = action
         sub_states, sub_sensors = env.physics_step(states, np.asarray(ctrl, np.float64), True)
-        if not np.all(np.isfinite(sub_states)):
-            unstable = True
-            break
-        physics_states.append(sub_states)
+        finite = np.all(np.isfinite(sub_states), axis=(1, 2))
+        alive = np.where(~finite & (alive == n_steps), step, alive)
+        sub_states[~finite] = states[~finite][:, None, :]  # freeze a blown-up rollout
+        sub_sensors[~finite] = sensors[~finite][:, None, :]
+        chunks.append(sub_states)
         states, sensors = sub_states[:, -1], sub_sensors[:, -1]
-    all_states = np.concatenate(physics_states, axis=1)[0]  # [S, nstate], every physics step
-    return _sample_frames(env, all_states, fps, fell, unstable,
-                          _step_rewards(reward, contracts, actions, prev_actions))
+    physics = np.concatenate(chunks, axis=1)  # [K, S, nstate], every physics step
+    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts) if contracts else None
+    actions, prev_actions = jnp.stack(actions), jnp.stack(prev_actions)
+    trajectories = []
+    for i in range(k):
+        steps = int(alive[i])
+        stop = 1 + steps * env.n_substeps
+        rewards_i = _step_rewards(rewards[i], stacked, actions, prev_actions, i, steps)
+        trajectories.append(_sample_frames(env, physics[i, :stop], fps, bool(fell[i]),
+                                           steps < n_steps, rewards_i))
+    return trajectories
 
 
-def _step_rewards(reward, contracts, actions, prev_actions):
-    """Reward and components of each completed control step, or None without a reward."""
-    if reward is None or not contracts:
+def _step_rewards(reward, contracts, actions, prev_actions, i: int, steps: int):
+    """Reward and components of rollout i's completed control steps, or None.
+
+    `contracts`, `actions` and `prev_actions` are stacked over steps: [T, K, ...]."""
+    n = 0 if contracts is None else min(len(contracts.time), max(steps - 1, 0))
+    if reward is None or n == 0:
         return None
-    stack = lambda xs: jnp.concatenate(xs)  # noqa: E731
-    s = jax.tree_util.tree_map(lambda *xs: stack(xs), *contracts)
-    n = len(contracts)
-    total, parts = jax.jit(jax.vmap(reward.fn))(s, stack(actions[:n]), stack(prev_actions[:n]))
+    pick = lambda x: x[:n, i]  # noqa: E731
+    total, parts = jax.vmap(reward.fn)(jax.tree_util.tree_map(pick, contracts),
+                                       pick(actions), pick(prev_actions))
     return np.asarray(total), {k: np.asarray(v) for k, v in parts.items()}
 
 
