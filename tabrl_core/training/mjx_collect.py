@@ -24,14 +24,14 @@ from tabrl_core.training import env as envlib
 def reset_pool_data(env: envlib.RobotEnv, pool_states: np.ndarray) -> mjx.Data:
     """The reset pool as batched MJX data [P]: each full-physics state with the home controls,
     forwarded by native MuJoCo, so its sensors are the native pool's sensors."""
-    cpu = jax.devices("cpu")[0]
+    host = jax.devices("cpu")[0]  # built on the host and stacked with NumPy (fast), moved once
     data = mujoco.MjData(env.model)
     pool = []
     for state in pool_states:
         mujoco.mj_setState(env.model, data, state, envlib.STATE_SPEC)
         data.ctrl[:] = env.home_data.ctrl
         mujoco.mj_forward(env.model, data)
-        pool.append(mjx.put_data(env.model, data, device=cpu))
+        pool.append(mjx.put_data(env.model, data, device=host))
     return jax.device_put(jax.tree_util.tree_map(lambda *xs: np.stack(xs), *pool))
 
 
