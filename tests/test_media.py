@@ -147,7 +147,8 @@ def test_failed_encode_leaves_no_file(tmp_path):
 
 def test_grid_export_tiles_labelled_clips(clips, tmp_path):
     videos = [clips[0].video, clips[1].video, clips[0].video, clips[1].video]
-    out = grid_export(videos, ["alpha", "beta", "gamma", "delta"], tmp_path / "grid.mp4")
+    labels = ["alpha: 100%", "beta", "gamma's", "delta \\ [x]"]  # ffmpeg filter syntax, quoted
+    out = grid_export(videos, labels, tmp_path / "grid.mp4")
     facts, grid = decode(out)
     assert facts == ("h264", "yuv420p", 3 * WIDTH, 2 * HEIGHT)
     assert len(grid) == FRAMES
@@ -157,6 +158,15 @@ def test_grid_export_tiles_labelled_clips(clips, tmp_path):
     assert np.abs(tile[-HEIGHT // 2:] - source[0, -HEIGHT // 2:]).mean() < 6  # the clip itself
     assert np.abs(tile[:16, :40] - source[0, :16, :40]).mean() > 20  # under its label
     assert grid[0, HEIGHT:, 2 * WIDTH:].max() < 20  # the empty sixth tile is black
+
+
+def test_grid_export_lasts_as_long_as_the_longest_clip(clips, trajectories, tmp_path):
+    short = render_clip(dataclasses.replace(trajectories[0], qpos=trajectories[0].qpos[:12]),
+                        tmp_path, "short", WIDTH, HEIGHT)
+    out = grid_export([short.video, clips[1].video], ["short", "full"], tmp_path / "grid.mp4")
+    facts, grid = decode(out)
+    assert facts[2:] == (2 * WIDTH, HEIGHT) and len(grid) == FRAMES
+    assert np.abs(grid[-1, :, :WIDTH].astype(int) - grid[-5, :, :WIDTH]).mean() < 1  # held
 
 
 def test_render_many_in_processes_reports_each_failure(trajectories, tmp_path):

@@ -26,6 +26,7 @@ CRF = 23
 PRESET = "veryfast"
 KEYFRAME_INTERVAL = 10
 GIF_COLORS = 64
+_FFMPEG = (imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y")
 
 
 class EncodingError(RuntimeError):
@@ -45,12 +46,16 @@ def atomic_path(path: Path | str) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+def mp4_options() -> list[str]:
+    """ffmpeg output options of every MP4 TabRL writes (H.264, yuv420p, faststart, keyframes)."""
+    return ["-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
+            "-g", str(KEYFRAME_INTERVAL), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+
+
 def encode_mp4(frames: Iterable[np.ndarray], path: Path | str, fps: int = 30) -> Path:
     """Write uint8 [H, W, 3] frames (an array or any iterable, consumed as it is produced)
     to an H.264 MP4 at `path`; H and W must be even (yuv420p)."""
-    output = ["-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF),
-              "-g", str(KEYFRAME_INTERVAL), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
-    return _encode(frames, path, fps, output, even=True)
+    return _encode(frames, path, fps, mp4_options(), even=True)
 
 
 def encode_gif(frames: Iterable[np.ndarray], path: Path | str, fps: int = 15, width: int = 240,
@@ -71,6 +76,17 @@ def save_thumbnail(frame: np.ndarray, path: Path | str) -> Path:
     return path
 
 
+def run_ffmpeg(arguments: list[str], path: Path | str) -> Path:
+    """Run ffmpeg with `arguments` (inputs, filters, output options) writing `path` atomically."""
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        done = subprocess.run([*_FFMPEG, *arguments, str(tmp)], capture_output=True)
+        if done.returncode != 0:
+            raise EncodingError(f"ffmpeg could not write {path}: "
+                                f"{done.stderr.decode(errors='replace')}")
+    return path
+
+
 def _encode(frames: Iterable[np.ndarray], path: Path | str, fps: int, output: list[str],
             even: bool) -> Path:
     path = Path(path)
@@ -82,8 +98,7 @@ def _encode(frames: Iterable[np.ndarray], path: Path | str, fps: int, output: li
     if even and (height % 2 or width % 2):
         raise ValueError(f"H.264 yuv420p needs an even width and height, got {width}x{height}")
     with atomic_path(path) as tmp:
-        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y",
-                   "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+        command = [*_FFMPEG, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
                    "-framerate", str(fps), "-i", "-", *output, str(tmp)]
         _pipe(command, itertools.chain([first], frames), first.shape, path)
     return path

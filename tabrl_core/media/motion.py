@@ -35,7 +35,8 @@ def sinusoid_trajectory(robot_id: str = "go1", pattern: int = 0, seconds: float 
     frequency, phase = rng.uniform(1.0, 3.0), rng.uniform(0, 2 * np.pi, model.nu)
     base = model.body(robot.base_body).id
     frames = int(seconds * fps)
-    qpos, qvel, height = np.empty((frames, model.nq)), np.empty((frames, model.nv)), np.empty(frames)
+    qpos, qvel = np.empty((frames, model.nq)), np.empty((frames, model.nv))
+    height = np.empty(frames)
     for k in range(frames):
         while data.time < k / fps:
             data.ctrl[:] = center + amplitude * np.sin(2 * np.pi * frequency * data.time + phase)
