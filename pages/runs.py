@@ -9,7 +9,7 @@ st.title("Runs")
 runs = ui.runs_frame(ui.session_owner())
 if runs.empty:
     st.info("No runs yet: start one on the Train page.")
-    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
     st.stop()
 
 search, robots = st.columns([3, 2])
@@ -25,7 +25,7 @@ st.caption("Select a run to open it, or two to compare them side by side.")
 
 if len(selected) == 1:
     if st.button("Open on the Train page", icon=":material/open_in_new:"):
-        st.switch_page("app_pages/train.py", query_params={"run": selected[0]})
+        st.switch_page("pages/train.py", query_params={"run": selected[0]})
     ui.run_view(selected[0])
 elif len(selected) == 2:
     for column, run_id in zip(st.columns(2), selected):

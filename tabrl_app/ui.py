@@ -3,6 +3,8 @@ and curves. Pages call these to lay out widgets; everything they show comes from
 
 from __future__ import annotations
 
+import contextvars
+
 import secrets
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -54,10 +56,35 @@ KEPT_KEYS = ("behavior", "steps", "backend")
 BACKEND_LABELS = {"local": "Local worker (this machine)", "modal": "Modal (cloud GPU)"}
 
 
+_ROUTED = contextvars.ContextVar("tabrl_routed", default=False)
+
+
+def run_app() -> None:
+    """The router (app.py): page config, then the Train, Runs and Settings pages in one nav."""
+    st.set_page_config(page_title="TabRL", page_icon=":material/smart_toy:", layout="wide")
+    token = _ROUTED.set(True)
+    try:
+        st.navigation([
+            st.Page("pages/train.py", title="Train", icon=":material/model_training:",
+                    default=True),
+            st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        ], position="top").run()
+    finally:
+        _ROUTED.reset(token)
+
+
 def chrome() -> None:
     """What every page starts with: keep the Train form and the backend choice across page
     switches (Streamlit drops the state of widgets a page does not draw), and the session's owner
-    in the URL when hosted."""
+    in the URL when hosted.
+
+    A page opened from its URL as a fresh server's first request runs straight from pages/
+    (Streamlit's legacy multipage mode) instead of through app.py: then run the router, which
+    shows this page inside the app's navigation, and stop the direct run."""
+    if not _ROUTED.get():
+        run_app()
+        st.stop()
     for key in KEPT_KEYS:
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]

@@ -172,7 +172,7 @@ def test_grid_html_carries_run_text_as_data_never_as_markup(tmp_path):
 def test_runs_page_lists_filters_and_counts_states():
     app_runs.finished_run(("succeeded", "failed", "cancelled"), behavior="Walk forward steadily")
     app_runs.queued_run("Spin around on the spot")
-    at = open_app("app_pages/runs.py")
+    at = open_app("pages/runs.py")
     table = at.dataframe[0].value
     assert sorted(table["behaviour"]) == ["Spin around on the spot", "Walk forward steadily"]
     finished = table[table["behaviour"] == "Walk forward steadily"].iloc[0]
@@ -185,7 +185,7 @@ def test_runs_page_lists_filters_and_counts_states():
 
 def test_settings_show_provider_status_but_never_a_key(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-DO-NOT-SHOW-123")
-    at = open_app("app_pages/settings.py")
+    at = open_app("pages/settings.py")
     providers = at.dataframe[0].value.set_index("id")
     assert bool(providers.loc["anthropic", "configured"]) is True
     assert bool(providers.loc["openai", "configured"]) is False
@@ -202,7 +202,7 @@ def test_hosted_mode_keeps_runs_per_session_and_enforces_its_limits(monkeypatch)
     session = at.query_params["session"]
 
     mine = app_runs.queued_run("Stand up tall and stay still", owner=session)
-    at = open_app("app_pages/runs.py", session=session)
+    at = open_app("pages/runs.py", session=session)
     assert list(at.dataframe[0].value["run"]) == [mine]
 
     at = open_app(session=session)

@@ -18,8 +18,9 @@ ROW_PX = 35
 def test_a_page_opened_from_its_url_keeps_the_app_navigation(app, page, path, title):
     page.goto(app.url + path)
     page.get_by_role("heading", name=title).wait_for(timeout=60_000)
-    navigation = page.get_by_role("link", name="Train", exact=True)
-    assert navigation.count() == 1 and navigation.is_visible()
+    expect(page.get_by_role("link", name="Train", exact=True)).to_have_count(1, timeout=30_000)
+    expect(page.get_by_role("link", name="Train", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="app", exact=True)).to_have_count(0)  # no legacy nav
 
 
 def test_two_runs_selected_on_runs_open_side_by_side(app, tabrl_home, page, shoot, monkeypatch):
