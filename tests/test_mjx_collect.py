@@ -97,8 +97,8 @@ def test_mjx_population_trains_with_native_shapes(monkeypatch, tmp_path):
         assert np.all(np.isfinite(np.asarray(leaf, np.float64)))
     # The episode clock advances by one control period per step, across both collect calls.
     clock = np.concatenate([np.asarray(t["contract"].time) for t, _, _ in calls])
-    np.testing.assert_allclose(clock[:, 0], 0.02 * np.arange(1, ITERATIONS * TINY.unroll_length + 1),
-                               rtol=1e-5)
+    steps = np.arange(1, ITERATIONS * TINY.unroll_length + 1)
+    np.testing.assert_allclose(clock[:, 0], 0.02 * steps, rtol=1e-5)
     heights = np.asarray(transitions["contract"].base_height)
     assert np.ptp(heights, axis=0).min() > 0  # every environment's physics moved
 
