@@ -6,7 +6,7 @@ from tabrl_core.robots.catalog import BUNDLED, CATEGORIES, RobotSpec, UnknownRob
 from tabrl_core.robots.menagerie import (
     MenagerieDownloadError, RobotNotDownloadedError, fetch_menagerie_model, menagerie_spec, registry,
 )
-from tabrl_core.robots.model import check_robot, load_model, load_spec
+from tabrl_core.robots.model import check_robot, check_robots, load_model, load_spec
 
 _BY_ID = {r.id: r for r in BUNDLED}
 
@@ -36,6 +36,6 @@ def robot_ids() -> list[str]:
 
 __all__ = [
     "CATEGORIES", "MenagerieDownloadError", "RobotNotDownloadedError", "RobotSpec",
-    "UnknownRobotError", "check_robot", "fetch_menagerie_model", "get_robot", "load_model",
+    "UnknownRobotError", "check_robot", "check_robots", "fetch_menagerie_model", "get_robot", "load_model",
     "load_spec", "robot_ids",
 ]

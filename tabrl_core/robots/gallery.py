@@ -14,7 +14,7 @@ from tabrl_core.robots.menagerie import (
     MenagerieDownloadError, download_error, fetch_menagerie_model, gallery_category,
     is_downloaded, menagerie_cache, menagerie_spec, registry,
 )
-from tabrl_core.robots.model import TRACK_CAMERA, check_robot, home_data, load_spec, model_key
+from tabrl_core.robots.model import TRACK_CAMERA, check_robots, home_data, load_spec, model_key
 
 THUMBNAIL_SIZE = (320, 240)
 TABLE_COLUMNS = ("id", "name", "category", "dof", "source", "offline", "trainable", "license")
@@ -30,7 +30,8 @@ def list_models() -> list[dict]:
     and tags. Never touches the network; renders missing thumbnails (cached by model hash).
     """
     bundled = sorted(BUNDLED, key=lambda r: not r.default)
-    return [_robot_record(r) for r in bundled] + _menagerie_records()
+    problems = check_robots(bundled)
+    return [_robot_record(r, p) for r, p in zip(bundled, problems)] + _menagerie_records()
 
 
 def thumbnail(robot: RobotSpec) -> Path | None:
@@ -65,8 +66,7 @@ def add_models_command(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=_models_command)
 
 
-def _robot_record(robot: RobotSpec, download: dict | None = None) -> dict:
-    problems = check_robot(robot)
+def _robot_record(robot: RobotSpec, problems: list[str], download: dict | None = None) -> dict:
     try:
         thumb = thumbnail(robot)
     except (ValueError, KeyError):  # the model does not load; `problems` says why
@@ -97,7 +97,7 @@ def _menagerie_records() -> list[dict]:
         except ValueError as exc:  # the downloaded model does not compile in this MuJoCo
             records.append(_menagerie_stub(robot, download, [f"does not load in MuJoCo: {exc}"]))
         else:
-            records.append(_robot_record(spec, download))
+            records.append(_robot_record(spec, check_robots([spec])[0], download))
     return records
 
 

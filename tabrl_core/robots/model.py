@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import mujoco
 import numpy as np
@@ -66,38 +70,54 @@ def home_data(model: mujoco.MjModel, keyframe: str | None) -> mujoco.MjData:
 
 
 def check_robot(robot: RobotSpec | str) -> list[str]:
-    """Why the robot cannot be trained (load, MJX and catalogue problems); empty when it can.
+    """Why the robot cannot be trained (load, MJX and catalogue problems); empty when it can."""
+    return check_robots([robot])[0]
 
-    Cached as TABRL_HOME/checks/<id>-<model hash>.json, as the MJX check imports JAX.
-    """
-    if isinstance(robot, str):
-        from tabrl_core.robots import get_robot
 
-        robot = get_robot(robot)
-    try:
-        spec = load_spec(robot)
-        model = spec.compile()
-    except Exception as exc:  # MuJoCo reports parse and compile errors as several types
-        return [f"does not load in MuJoCo: {exc}"]
-    path = subdir("checks") / f"{robot.id}-{model_key(spec)}.json"
-    if path.is_file():
-        return json.loads(path.read_text())
-    problems = spec_mismatches(robot, model) + _mjx_problems(model)
+def check_robots(robots: list[RobotSpec | str]) -> list[list[str]]:
+    """`check_robot` for each robot. Results are cached as TABRL_HOME/checks/<id>-<model
+    hash>.json; the MJX checks of the uncached ones run together in one child process."""
     from tabrl_core.media.encode import atomic_path
+    from tabrl_core.robots import get_robot
 
-    with atomic_path(path) as partial:
-        partial.write_text(json.dumps(problems))
-    return problems
+    robots = [get_robot(r) if isinstance(r, str) else r for r in robots]
+    results: dict[int, list[str]] = {}
+    todo: dict[int, tuple[mujoco.MjModel, list[str], object]] = {}
+    for i, robot in enumerate(robots):
+        try:
+            spec = load_spec(robot)
+            model = spec.compile()
+        except Exception as exc:  # MuJoCo reports parse and compile errors as several types
+            results[i] = [f"does not load in MuJoCo: {exc}"]
+            continue
+        path = subdir("checks") / f"{robot.id}-{model_key(spec)}.json"
+        if path.is_file():
+            results[i] = json.loads(path.read_text())
+        else:
+            todo[i] = (model, spec_mismatches(robot, model), path)
+    mjx = _mjx_problems({str(i): model for i, (model, _, _) in todo.items()}) if todo else {}
+    for i, (_, mismatches, path) in todo.items():
+        results[i] = mismatches + mjx[str(i)]
+        with atomic_path(path) as partial:
+            partial.write_text(json.dumps(results[i]))
+    return [results[i] for i in range(len(robots))]
 
 
-def _mjx_problems(model: mujoco.MjModel) -> list[str]:
-    try:
-        from mujoco import mjx
-
-        mjx.put_model(model)
-    except Exception as exc:  # MJX raises NotImplementedError, ValueError, ... for features
-        return [f"does not compile in MJX: {type(exc).__name__}: {exc}"]
-    return []
+def _mjx_problems(models: dict[str, mujoco.MjModel]) -> dict[str, list[str]]:
+    """MJX's verdict on each model, from one child process: MJX imports JAX, which must stay
+    out of the app's page process. Models travel as self-contained MJB files."""
+    with tempfile.TemporaryDirectory(prefix="tabrl-mjx-check-") as tmp:
+        paths = {}
+        for key, model in models.items():
+            paths[key] = str(Path(tmp) / f"{key}.mjb")
+            mujoco.mj_saveModel(model, paths[key], None)
+        done = subprocess.run([sys.executable, "-m", "tabrl_core.robots.mjx_check"],
+                              input=json.dumps(paths), capture_output=True, text=True,
+                              timeout=600)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {key: [f"the MJX check crashed: {reason}"] for key in models}
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def spec_mismatches(robot: RobotSpec, model: mujoco.MjModel) -> list[str]:
