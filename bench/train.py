@@ -135,6 +135,8 @@ def main() -> None:
     parser.add_argument("--quick-only", action="store_true", help="skip the 100K runs")
     parser.add_argument("--brax-steps", type=int, default=0,
                         help="also time brax ppo.train for this many steps per reward")
+    parser.add_argument("--brax-rewards", type=int, default=9,
+                        help="how many of the 9 rewards brax trains, one after another")
     args = parser.parse_args()
     if args.population:
         return child(args)
@@ -165,9 +167,12 @@ def main() -> None:
     if "env_steps_per_s" in result:
         result["fraction_of_ceiling"] = result["env_steps_per_s"] / ceiling
     if args.brax_steps:
-        from bench.brax_baseline import brax_env_steps_per_s
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from brax_baseline import brax_env_steps_per_s
 
-        result["brax_env_steps_per_s"] = brax_env_steps_per_s(args.brax_steps)
+        brax = brax_env_steps_per_s(args.brax_steps, args.brax_rewards)
+        result["brax"] = brax
+        result["brax_env_steps_per_s"] = brax["env_steps_per_s"]
         if "env_steps_per_s" in result:
             result["ratio_vs_brax"] = result["env_steps_per_s"] / result["brax_env_steps_per_s"]
     print(json.dumps(result, indent=1))
