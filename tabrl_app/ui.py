@@ -18,6 +18,7 @@ from tabrl_core import (Approach, cancel, estimate, generate_approaches, get_sta
 from tabrl_core.jobs import BACKENDS
 from tabrl_core.media import grid_export
 from tabrl_core.paths import data_dir
+from tabrl_core.training import warmup
 from tabrl_core.providers import ProviderConfigError, ProviderResult
 from tabrl_core.robots import MenagerieDownloadError, fetch_menagerie_model, robot_ids
 
@@ -59,9 +60,16 @@ BACKEND_LABELS = {"local": "Local worker (this machine)", "modal": "Modal (cloud
 _ROUTED = contextvars.ContextVar("tabrl_routed", default=False)
 
 
+@st.cache_resource
+def _warm_training_cache() -> None:
+    """Once per server: compile the training programs in the background (skipped when warm)."""
+    warmup.start_background_warmup()
+
+
 def run_app() -> None:
     """The router (app.py): page config, then the Train, Runs and Settings pages in one nav."""
     st.set_page_config(page_title="TabRL", page_icon=":material/smart_toy:", layout="wide")
+    _warm_training_cache()
     token = _ROUTED.set(True)
     try:
         st.navigation([

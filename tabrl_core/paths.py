@@ -20,14 +20,19 @@ def subdir(name: str) -> Path:
     return path
 
 
-def enable_jax_compilation_cache() -> Path:
-    """Persist compiled XLA programs (in TABRL_JAX_CACHE_DIR, default TABRL_HOME/jax-cache) so
-    later runs skip compiling."""
-    import jax
-
+def jax_cache_dir() -> Path:
+    """Where compiled XLA programs persist: TABRL_JAX_CACHE_DIR, default TABRL_HOME/jax-cache."""
     override = os.environ.get("TABRL_JAX_CACHE_DIR")
     path = Path(override) if override else subdir("jax-cache")
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def enable_jax_compilation_cache() -> Path:
+    """Persist compiled XLA programs in `jax_cache_dir()` so later runs skip compiling."""
+    import jax
+
+    path = jax_cache_dir()
     jax.config.update("jax_compilation_cache_dir", str(path))
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)

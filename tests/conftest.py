@@ -11,6 +11,9 @@ os.environ.setdefault("TABRL_HOME", tempfile.mkdtemp(prefix="tabrl-test-home-"))
 os.environ.setdefault("TABRL_JAX_CACHE_DIR",
                       str(Path(tempfile.gettempdir()) / "tabrl-test-jax-cache"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The app's background cache warm-up would compete with timed browser checks; test_warmup.py
+# runs it on purpose.
+os.environ.setdefault("TABRL_WARMUP", "0")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.pop("ANTHROPIC_API_KEY", None)
 os.environ.pop("OPENAI_API_KEY", None)

@@ -127,3 +127,15 @@ def test_reward_steers_learning(tmp_path):
         traj = rollout_policy(result.checkpoint, seconds=3.0)
         travelled.append(traj.qpos[-1, 0] - traj.qpos[0, 0])
     assert travelled[0] > 0.1 and travelled[1] < -0.1, travelled
+
+
+def test_fine_tune_from_a_checkpoint(go1_rewards, tmp_path):
+    first = _train(go1_rewards[:1], tmp_path, "f1", init="scratch")[0]
+    assert load_checkpoint(first.checkpoint).meta["init"] == "scratch"
+    tuned = _train(go1_rewards[1:2], tmp_path, "f2", init=first.checkpoint)[0]
+    assert tuned.status == "succeeded"
+    assert load_checkpoint(tuned.checkpoint).meta["init"] == str(first.checkpoint)
+    cheetah = compile_rewards([FORWARD], "half_cheetah")
+    with pytest.raises(CheckpointError, match="cannot fine-tune"):
+        train_population("half_cheetah", cheetah, STEPS, out_dirs=[tmp_path / "x"],
+                         config=TINY, init=first.checkpoint)

@@ -1,12 +1,32 @@
-"""Training: a population of reward approaches of one robot, trained together with PPO."""
+"""Training: a population of reward approaches of one robot, trained together with PPO.
 
-from tabrl_core.training.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from tabrl_core.training.config import PRESETS, STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN, TrainConfig
-from tabrl_core.training.population import ApproachResult, TrainProgress, train_population
-from tabrl_core.training.rollout import Trajectory, rollout_policy
+Names are imported on first use, so light modules of this package (config, warmup) can be
+used without importing JAX.
+"""
 
-__all__ = [
-    "ApproachResult", "Checkpoint", "CheckpointError", "PRESETS", "STEPS_MAX_GPU",
-    "STEPS_MAX_LOCAL", "STEPS_MIN", "TrainConfig", "TrainProgress", "Trajectory",
-    "load_checkpoint", "rollout_policy", "train_population",
-]
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "Checkpoint": "checkpoint", "CheckpointError": "checkpoint", "load_checkpoint": "checkpoint",
+    "PRESETS": "config", "STEPS_MAX_GPU": "config", "STEPS_MAX_LOCAL": "config",
+    "STEPS_MIN": "config", "TrainConfig": "config",
+    "ApproachResult": "population", "TrainProgress": "population",
+    "train_population": "population",
+    "Trajectory": "rollout", "rollout_policies": "rollout", "rollout_policy": "rollout",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tabrl_core.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tabrl_core.training.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -22,7 +22,7 @@ import numpy as np
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.training import env as envlib
 from tabrl_core.training import mjx_collect, ppo
-from tabrl_core.training.checkpoint import load_checkpoint, save_checkpoint
+from tabrl_core.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from tabrl_core.training.config import TrainConfig, iterations_for
 
 
@@ -128,28 +128,40 @@ def base_policy_path(robot_id: str) -> Path:
 
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
-                   n_approaches: int, seed: int, init: str) -> tuple[ppo.AgentState, str]:
-    """K learner states: copies of the base policy (init="base", when one fits) or fresh ones."""
+                   n_approaches: int, seed: int, init: str | Path) -> tuple[ppo.AgentState, str]:
+    """K learner states: copies of a trained policy or fresh ones, and where they came from.
+
+    init="base": the robot's base policy when it has one that fits, else fresh; "scratch":
+    fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or CheckpointError).
+    """
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
     fresh = [ppo.init_agent(k, networks, obs_size, config) for k in keys]
-    source = "scratch"
-    path = base_policy_path(robot_id)
-    if init == "base" and path.exists():
-        base = load_checkpoint(path)
-        if base.config.policy_hidden == config.policy_hidden and \
-                base.config.value_hidden == config.value_hidden and base.obs_size == obs_size:
-            fresh = [agent._replace(policy=base.policy, value=base.value,
-                                    normalizer=base.normalizer) for agent in fresh]
-            source = "base"
-    return _stack_agents(fresh), source
+    if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
+        return _stack_agents(fresh), "scratch"
+    path = base_policy_path(robot_id) if init == "base" else Path(init)
+    start = load_checkpoint(path)
+    fits = (start.robot_id == robot_id and start.obs_size == obs_size
+            and start.config.policy_hidden == config.policy_hidden
+            and start.config.value_hidden == config.value_hidden)
+    if not fits:
+        if init == "base":
+            return _stack_agents(fresh), "scratch"
+        raise CheckpointError(f"checkpoint {path} is for {start.robot_id} with networks "
+                              f"{start.config.policy_hidden}; cannot fine-tune it here")
+    agents = [agent._replace(policy=start.policy, value=start.value,
+                             normalizer=start.normalizer) for agent in fresh]
+    return _stack_agents(agents), "base" if init == "base" else str(path)
 
 
 def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
                      seed: int = 0, config: TrainConfig | None = None,
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
-                     init: str = "base") -> list[ApproachResult]:
+                     init: str | Path = "base") -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
+
+    `init`: "base" (the robot's base policy, when it has one), "scratch", or a checkpoint
+    folder to fine-tune.
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
     (should_cancel() true) stops within one iteration.
@@ -166,7 +178,8 @@ def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: 
 class _PopulationTrainer:
     """State of one population run; `run` is the training loop."""
 
-    def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int, init: str):
+    def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int,
+                 init: str | Path):
         self.robot_id, self.rewards, self.steps, self.config, self.seed = (
             robot_id, rewards, steps, config, seed)
         self.k = len(rewards)
