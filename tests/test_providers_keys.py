@@ -70,3 +70,22 @@ def test_keys_stay_out_of_logs_results_exports_and_errors(monkeypatch, debug_log
     assert_no_key_in(" ".join(r.error or "" for r in results.values()))
     assert_no_key_in(capsys.readouterr().out)
     assert_no_key_in(json.dumps(provider_statuses()) + repr(load_configs()))
+
+
+def test_keys_stay_out_of_the_database(monkeypatch):
+    from tabrl_core.jobs import get_status, start_batch
+    from tabrl_core.store import db_path
+
+    servers = scripted_servers()
+    with servers["anthropic"]:
+        for name, value in secrets_for(servers, timeout_s=2).items():
+            monkeypatch.setenv(name, value)
+        results = generate_approaches("go1", "stand tall", ["anthropic"])
+    assert results["anthropic"].approaches, results["anthropic"].error
+    batch = start_batch("go1", results["anthropic"].approaches, 10_000, behavior="stand tall",
+                        start_worker=False)
+    assert_no_key_in(json.dumps(get_status(batch.id), default=str))
+    stored = b"".join(p.read_bytes() for p in db_path().parent.glob("tabrl.db*"))
+    assert b"stand tall" in stored  # the run really is in these files
+    for key in FAKE_KEYS.values():
+        assert key.encode() not in stored
