@@ -72,6 +72,7 @@ def test_a_nan_or_crashing_reward_fails_its_job_and_the_rest_finish(mixed):
     assert "NaN" in nan["error"]
     assert crash["error"].startswith("reward rejected: line 2: ZeroDivisionError")
     assert (good["state"], good["error"], good["progress"]) == ("succeeded", None, 1.0)
+    assert good["steps_done"] == good["total_steps"] == 10_000
     assert set(good["artifacts"]) == {"checkpoint", "video", "gif", "thumbnail", "trajectory"}
     assert good["artifact_problems"] == []
     assert Path(good["artifacts"]["video"]).read_bytes()[4:8] == b"ftyp"  # an MP4

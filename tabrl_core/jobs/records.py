@@ -94,10 +94,11 @@ def finish_job(conn: sqlite3.Connection, job: JobRef, outcome: JobOutcome) -> bo
     with transaction(conn):
         updated = conn.execute(
             "UPDATE jobs SET state = ?, error = ?, stats = ?, finished = ?, eta_s = NULL,"
-            " progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END"
+            " progress = CASE WHEN ? = 'succeeded' THEN 1.0 ELSE progress END,"
+            " steps_done = CASE WHEN ? = 'succeeded' THEN total_steps ELSE steps_done END"
             " WHERE id = ? AND attempt = ? AND state = 'running'",
             (outcome.status, outcome.error, json.dumps(stats, default=float), time.time(),
-             outcome.status, job.id, job.attempt)).rowcount
+             outcome.status, outcome.status, job.id, job.attempt)).rowcount
         if updated:
             for kind, path in outcome.artifacts.items():
                 record_artifact(conn, job.id, job.attempt, kind, Path(path))
