@@ -139,3 +139,14 @@ def test_fine_tune_from_a_checkpoint(go1_rewards, tmp_path):
     with pytest.raises(CheckpointError, match="cannot fine-tune"):
         train_population("half_cheetah", cheetah, STEPS, out_dirs=[tmp_path / "x"],
                          config=TINY, init=first.checkpoint)
+
+
+def test_default_config_per_platform():
+    from tabrl_core.training.config import config_for, iterations_for
+
+    assert config_for("cpu", 10_000) == TrainConfig()
+    for steps in (10_000, 100_000, 5_000_000):
+        gpu = config_for("gpu", steps)
+        assert gpu.physics == "mjx" and gpu.num_envs % gpu.num_minibatches == 0
+        assert iterations_for(steps, gpu) >= 19
+    assert config_for("gpu", 5_000_000).num_envs == 2048 > config_for("gpu", 100_000).num_envs

@@ -71,3 +71,19 @@ def iterations_for(steps: int, config: TrainConfig) -> int:
     """PPO iterations needed for `steps` env steps per approach (at least one)."""
     per_iteration = config.num_envs * config.unroll_length
     return max(1, -(-steps // per_iteration))
+
+
+def config_for(platform: str, steps: int) -> TrainConfig:
+    """The default configuration on a JAX platform ("cpu", "gpu", ...) for a budget.
+
+    On the CPU: native MuJoCo, 32 environments per approach. On an accelerator (Modal): MJX in
+    one program, with as many environments per approach (a power of two, 32 to 2048) as keep
+    at least 32 PPO iterations in the budget.
+    """
+    if platform == "cpu":
+        return TrainConfig()
+    unroll = TrainConfig().unroll_length
+    envs = 32
+    while envs < 2048 and steps // (2 * envs * unroll) >= 32:
+        envs *= 2
+    return TrainConfig(num_envs=envs, physics="mjx", num_minibatches=max(4, envs // 256))
