@@ -15,8 +15,9 @@ Streamlit page process.
 
 from __future__ import annotations
 
-import importlib
 import os
+
+from tabrl_core.lazy import lazy_exports
 
 # XLA:CPU logs spurious "machine feature" errors when it loads programs from the persistent
 # compilation cache; keep them out of users' terminals (Python exceptions are unaffected).
@@ -48,15 +49,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tabrl_core' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -8,32 +8,20 @@ light for the modules that only need the GL choice.
 
 from __future__ import annotations
 
-import importlib
-
+from tabrl_core.lazy import lazy_exports
 from tabrl_core.media.gl import RendererUnavailableError, choose_gl_backend
 
 choose_gl_backend()
 
 _EXPORTS = {
-    "ClipJob": "clip", "RenderResult": "clip", "render_checkpoint": "clip",
-    "render_clip": "clip", "render_many": "clip",
-    "EncodingError": "encode", "encode_gif": "encode", "encode_mp4": "encode",
-    "save_thumbnail": "encode",
-    "render_frames": "frames",
-    "grid_export": "grid",
-    "save_trajectory": "trajectory", "trajectory_stats": "trajectory",
+    "ClipJob": ".clip", "RenderResult": ".clip", "render_checkpoint": ".clip",
+    "render_clip": ".clip", "render_many": ".clip",
+    "EncodingError": ".encode", "encode_gif": ".encode", "encode_mp4": ".encode",
+    "save_thumbnail": ".encode",
+    "render_frames": ".frames",
+    "grid_export": ".grid",
+    "save_trajectory": ".trajectory", "trajectory_stats": ".trajectory",
 }
 
 __all__ = sorted([*_EXPORTS, "RendererUnavailableError", "choose_gl_backend"])
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tabrl_core.media' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"tabrl_core.media.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
