@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import hashlib
 import json
 import os
@@ -14,7 +16,8 @@ from pathlib import Path
 import flax.serialization
 import jax
 import jax.numpy as jnp
-from brax.training.acme import running_statistics, specs
+with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optional imports
+    from brax.training.acme import running_statistics, specs
 
 from tabrl_core.training.config import TrainConfig
 

@@ -7,16 +7,19 @@ approaches update in one compiled call whose shape does not depend on the reward
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import sys
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import optax
-from brax.training import types as brax_types
-from brax.training.acme import running_statistics, specs
-from brax.training.agents.ppo import losses as ppo_losses
-from brax.training.agents.ppo import networks as ppo_networks
+with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optional imports
+    from brax.training import types as brax_types
+    from brax.training.acme import running_statistics, specs
+    from brax.training.agents.ppo import losses as ppo_losses
+    from brax.training.agents.ppo import networks as ppo_networks
 
 from tabrl_core.training.config import TrainConfig
 
