@@ -10,13 +10,16 @@ that end restart from the same pool of start states as on the native path.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import functools
 
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
-from mujoco import mjx
+with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optional imports
+    from mujoco import mjx
 
 from tabrl_core.training import env as envlib
 
