@@ -382,7 +382,6 @@ def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResu
 def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) -> None:
     owner = session_owner()
     try:
-        hosting.check_batch(owner, len(approaches), steps)
         batch = start_batch(robot, approaches, steps, backend(), behavior=behavior, owner=owner)
     except (ValueError, RuntimeError) as err:
         st.error(f"Training did not start: {err}")

@@ -240,3 +240,17 @@ def test_cli_status_and_cancel():
     code, out = cli("status", started.job_ids[0], "--verify")
     assert json.loads(out)["jobs"][0]["state"] == "cancelled"
     assert cli("status", "run-nothing")[0] == 2
+
+
+def test_hosted_limits_hold_for_notebooks_too(monkeypatch):
+    """start_batch itself enforces hosted mode's limits, not only the app's page."""
+    from tabrl_core.hosting import LimitExceededError
+
+    monkeypatch.setenv("TABRL_MODE", "hosted")
+    monkeypatch.setenv("TABRL_HOSTED_MAX_JOBS", "4")
+    with pytest.raises(LimitExceededError, match="at most 50,000 steps"):
+        jobs.start_batch("go1", approaches(), 100_000, owner="someone", start_worker=False)
+    jobs.start_batch("go1", approaches(), 50_000, owner="someone", start_worker=False)
+    with pytest.raises(LimitExceededError, match="3 jobs queued"):
+        jobs.start_batch("go1", approaches(), 50_000, owner="someone", start_worker=False)
+    jobs.start_batch("go1", approaches(), 50_000, owner="someone else", start_worker=False)

@@ -62,8 +62,9 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     error); invalid ones are recorded without a job. Options: `train_config` (a dict of
     TrainConfig fields), and for Modal `per_job` (one GPU call per job instead of one per batch).
     `start_worker=False` leaves the local queue to a worker you run yourself (`tabrl worker`).
-    Raises ValueError for an unknown robot or backend, a budget out of range, or no valid
-    approach; ModalUnavailableError when Modal has no credentials or cannot be reached.
+    Raises ValueError for an unknown robot or backend, a budget out of range, no valid
+    approach, or (hosted mode) a batch over the session's limits; ModalUnavailableError when
+    Modal has no credentials or cannot be reached.
     """
     # tabrl_core.training imports JAX and brax: only here, so status reads stay light.
     from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
@@ -79,6 +80,9 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     if not any(r["valid"] for r in rows):
         raise ValueError("no valid approach to train; fix the reward code or generate again")
     _check_options(options)
+    from tabrl_core import hosting  # it reads this module's list_runs
+
+    hosting.check_batch(owner, sum(r["valid"] for r in rows), steps)
     if backend == "modal":
         modal_backend.check_ready()
     with opened() as conn:
