@@ -195,13 +195,13 @@ def test_settings_show_provider_status_but_never_a_key(monkeypatch):
 
 def test_hosted_mode_keeps_runs_per_session_and_enforces_its_limits(monkeypatch):
     monkeypatch.setenv("TABRL_MODE", "hosted")
-    monkeypatch.setenv("TABRL_HOSTED_MAX_JOBS", "2")
     others = app_runs.queued_run(owner="another-browser-session-token")
     at = open_app(run=others)
     assert any("no run" in e for e in texts(at.error))
     session = at.query_params["session"]
 
     mine = app_runs.queued_run("Stand up tall and stay still", owner=session)
+    monkeypatch.setenv("TABRL_HOSTED_MAX_JOBS", "2")
     at = open_app("pages/runs.py", session=session)
     assert list(at.dataframe[0].value["run"]) == [mine]
 
