@@ -25,7 +25,7 @@ from tabrl_core.rewards.contract import RobotContract, contract_for
 
 PROVIDER = "builtin"
 PI = math.pi
-ALIVE_BONUS = 0.3  # outweighs every design's penalties together (compose checks it)
+ALIVE_BONUS = 0.5  # outweighs every design's penalties together (compose checks it)
 
 
 @dataclass(frozen=True)
@@ -352,8 +352,10 @@ def _jump(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term
     lift = (intent.height - 1.0) * stand
     takeoff = math.sqrt(2.0 * 9.81 * lift)
     rise = p.Term("upward_velocity", f"Reward pushing upward, up to take-off at {takeoff:.2g} m/s.",
+                  f"{p.UPRIGHT_GATE} * "
                   f"jnp.tanh(jnp.maximum(s.base_lin_vel[2], 0.0) / {p.num(takeoff)})", 1.0)
     gain = p.Term("height_gain", f"Reward rising above the standing height by up to {lift:.2g} m.",
+                  f"{p.UPRIGHT_GATE} * "
                   f"jnp.clip((s.base_height - {p.num(stand)}) / {p.num(lift)}, 0.0, 1.0)", 1.0)
     if strategy == "direct":
         return [rise, gain] + _survival()
@@ -362,6 +364,7 @@ def _jump(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term
         return ([rise, replace(gain, weight=0.7)] + feet + [p.heading(0.2)]
                 + _regularizers(contract, keep_height=False) + _survival())
     hop = p.Term("jump_height", f"Follow a {intent.freq:g} Hz hop: up in the first half-cycle.",
+                 f"{p.UPRIGHT_GATE} * "
                  f"jnp.exp(-jnp.square(s.base_height - {p.num(stand)} - {p.num(lift)} * "
                  f"jnp.maximum(jnp.sin(2.0 * jnp.pi * {p.num(intent.freq)} * s.time), 0.0)) / "
                  f"{p.num((0.5 * lift) ** 2)})", 1.0)

@@ -32,6 +32,10 @@ class Term:
     weight: float
 
 
+UPRIGHT_GATE = "jnp.square(jnp.clip(s.upright, 0.0, 1.0))"
+"""Multiplies task terms whose pursuit can tip the robot over: nothing is earned while falling."""
+
+
 def num(x: float) -> str:
     """A float as a short Python literal."""
     text = f"{x:.4g}"
@@ -139,22 +143,24 @@ def track_planar_velocity(vx: float, vy: float, sigma: float, weight: float,
 
 def oscillation_speed(name: str, axis: str, center: float, amplitude: float, freq: float,
                       weight: float) -> Term:
-    """Reward fast motion about `axis` while staying near `center`: only swinging pays."""
+    """Reward fast motion about `axis` while staying near `center` and upright: only swinging
+    pays, and tipping over while swinging does not."""
     value, rate = AXES[axis]
     peak = 2.0 * math.pi * freq * amplitude
-    return Term(name, f"Move fast about the {axis} axis ({peak:.2g}/s) but stay near the center.",
-                f"jnp.tanh(jnp.abs({rate}) / {num(peak)}) * "
+    return Term(name, f"Move fast about the {axis} axis ({peak:.2g}/s) but stay near the center, "
+                "upright.",
+                f"{UPRIGHT_GATE} * jnp.tanh(jnp.abs({rate}) / {num(peak)}) * "
                 f"jnp.exp(-jnp.square({_minus(value, center)}) / {num(4.0 * amplitude ** 2)})",
                 weight)
 
 
 def oscillator(name: str, axis: str, center: float, amplitude: float, freq: float,
                weight: float) -> Term:
-    """Track `center + amplitude * sin(2 pi freq t)` on `axis`."""
+    """Track `center + amplitude * sin(2 pi freq t)` on `axis`, while upright."""
     value, _ = AXES[axis]
     wave = f"{num(amplitude)} * jnp.sin(2.0 * jnp.pi * {num(freq)} * s.time)"
     return Term(name, f"Follow a {freq:g} Hz sine of amplitude {amplitude:.2g} on the {axis} axis.",
-                f"jnp.exp(-jnp.square({_minus(value, center)} - {wave}) / "
+                f"{UPRIGHT_GATE} * jnp.exp(-jnp.square({_minus(value, center)} - {wave}) / "
                 f"{num((0.5 * amplitude) ** 2)})", weight)
 
 
