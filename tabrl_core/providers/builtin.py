@@ -52,7 +52,7 @@ PHRASES: tuple[tuple[str, Intent], ...] = (
     (r"\b(wave|waving|paw|high five)|shake hands|\b(lift|raise)\w* (a |one )?(leg|foot)",
      Intent("wave a paw", "wave")),
     (r"\b(shak|wiggl|twerk|swing|sway|roll|mov)\w* (\w+ )?(hips?|butt|booty|bum)\b|\bhula|\baloha",
-     Intent("shake hips", "oscillate", axes=(("yaw", 0.2), ("roll", 0.1)))),
+     Intent("shake hips", "oscillate", axes=(("roll", 0.15), ("yaw", 0.1)))),
     (r"\bwag", Intent("wag", "oscillate", axes=(("yaw", 0.25),))),
     (r"\b(wiggl|shimmy|jiggl)", Intent("wiggle", "oscillate", axes=(("roll", 0.15),))),
     (r"\b(danc|boogie|groov|party)", Intent("dance", "oscillate", freq=1.0,
