@@ -10,14 +10,14 @@ import psutil
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from grid_checks import play_pause_reset
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 TRAIN_AND_RENDER_S = 900
 """A Quick batch of 3 on a busy 2-core CPU: compile, train 3 x 10K steps, render 3 clips."""
 SERVER_RSS_LIMIT = 600 * 2**20
 """Hosted Streamlit gives about 1 GB: the page's process stays under this while a batch trains."""
-TIMES = "[...document.querySelectorAll('video')].map(v => v.currentTime)"
-PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
 GRID_READY = """n => [...document.querySelectorAll('iframe')].some(f => {
     const videos = f.contentDocument && f.contentDocument.querySelectorAll('video');
     return videos && videos.length === n && [...videos].every(v => v.readyState >= 2);
@@ -70,20 +70,7 @@ def test_train_flow_until_videos_then_grid_stays_in_step(app, page, shoot):
           f"Streamlit server peak RSS meanwhile: {peak_rss / 2**20:.0f} MiB")
     assert peak_rss < SERVER_RSS_LIMIT
     grid = grid_frame(page)
-    grid.click("#play")
-    page.wait_for_timeout(3000)  # the measurement window: 3 s of playing
-    times = grid.evaluate(TIMES)
-    assert not any(grid.evaluate(PAUSED)), "Play all left a video paused"
-    assert max(times) - min(times) < 0.05, f"the videos drifted apart: {times}"
-
-    grid.click("#pause")
-    grid.wait_for_function(f"{PAUSED}.every(Boolean)", timeout=5_000)
-    paused_at = grid.evaluate(TIMES)
-    assert max(paused_at) - min(paused_at) < 0.05, paused_at
-
-    grid.click("#reset")
-    grid.wait_for_function(f"{TIMES}.every(t => t === 0)", timeout=5_000)
-    assert all(grid.evaluate(PAUSED))
+    play_pause_reset(grid, page)
 
     play_all = page.frame_locator("iframe").get_by_role("button", name="Play all")
     shoot("train-videos", at=play_all)

@@ -7,11 +7,10 @@ import psutil
 import pytest
 
 import app_runs
+from grid_checks import TIMES, play_pause_reset
 
 pytestmark = pytest.mark.e2e
 
-TIMES = "[...document.querySelectorAll('video')].map(v => v.currentTime)"
-PAUSED = "[...document.querySelectorAll('video')].map(v => v.paused)"
 
 
 @pytest.fixture
@@ -29,21 +28,8 @@ def grid(app, tabrl_home, page, monkeypatch):
 
 def test_play_all_keeps_nine_videos_in_step_and_pause_and_reset_hold_them(grid, page, shoot):
     assert len(grid.evaluate(TIMES)) == 9
-    grid.click("#play")
-    page.wait_for_timeout(3000)  # the measurement window: 3 s of playing
-    times = grid.evaluate(TIMES)
-    assert not any(grid.evaluate(PAUSED)), "Play all left a video paused"
-    assert max(times) - min(times) < 0.05, f"the videos drifted apart: {times}"
-    shoot("grid-playing", at=page.frame_locator("iframe").locator("video").first)
-
-    grid.click("#pause")
-    grid.wait_for_function(f"{PAUSED}.every(Boolean)", timeout=5_000)
-    paused_at = grid.evaluate(TIMES)
-    assert max(paused_at) - min(paused_at) < 0.05, paused_at
-
-    grid.click("#reset")
-    grid.wait_for_function(f"{TIMES}.every(t => t === 0)", timeout=5_000)
-    assert all(grid.evaluate(PAUSED))
+    play_pause_reset(grid, page, while_playing=lambda: shoot(
+        "grid-playing", at=page.frame_locator("iframe").locator("video").first))
 
 
 def test_a_click_enlarges_a_video_and_escape_brings_it_back(grid, page, shoot):
