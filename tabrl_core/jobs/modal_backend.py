@@ -20,7 +20,6 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import modal
 import modal.exception

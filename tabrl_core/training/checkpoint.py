@@ -17,7 +17,7 @@ import flax.serialization
 import jax
 import jax.numpy as jnp
 with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optional imports
-    from brax.training.acme import running_statistics, specs
+    from brax.training.acme import running_statistics
 
 from tabrl_core.training.config import TrainConfig
 
@@ -115,7 +115,3 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
                       policy=as_jnp(state["policy"]), value=as_jnp(state["value"]),
                       normalizer=as_jnp(state["normalizer"]), meta=meta)
 
-
-def empty_normalizer(obs_size: int):
-    """A normaliser that has seen nothing (identity-like)."""
-    return running_statistics.init_state(specs.Array((obs_size,), jnp.dtype("float32")))

@@ -252,7 +252,7 @@ class _PopulationTrainer:
                     total_steps=self.steps, mean_return=mean_ret, components=comps,
                     status=list(status), errors=list(errors), env_steps_per_s=rate,
                     elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (iterations - it - 1)))
-        return self._finish(out_dirs, status, errors, history, cancelled, steps_done_of(history))
+        return self._finish(out_dirs, status, errors, history, cancelled, _steps_done(history))
 
     def _collect(self, out: StepOutput, states):
         """Run `unroll_length` control steps; return the transitions, last output and states
@@ -342,7 +342,7 @@ class _PopulationTrainer:
         return results
 
 
-def steps_done_of(history: list[list[dict]]) -> int:
+def _steps_done(history: list[list[dict]]) -> int:
     return max((h[-1]["steps"] for h in history if h), default=0)
 
 
