@@ -228,6 +228,8 @@ class _PopulationTrainer:
             if should_cancel is not None and should_cancel():
                 cancelled = True
                 break
+            if "running" not in status:  # every approach failed: nothing left to train
+                break
             transitions, out, states = self._collect(out, states)
             data, rewards, comps = self._evaluate_rewards(transitions, out.obs, status, errors)
             returns.add(rewards, transitions["done"])
