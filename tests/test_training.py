@@ -150,3 +150,11 @@ def test_default_config_per_platform():
         assert gpu.physics == "mjx" and gpu.num_envs % gpu.num_minibatches == 0
         assert iterations_for(steps, gpu) >= 19
     assert config_for("gpu", 5_000_000).num_envs == 2048 > config_for("gpu", 100_000).num_envs
+
+
+def test_a_population_whose_approaches_all_failed_stops_early(go1_rewards, tmp_path):
+    reports = []
+    [result] = _train([go1_rewards[2]], tmp_path, "all-nan", steps=10 * 32,
+                      progress=reports.append)
+    assert result.status == "failed" and "NaN" in result.error
+    assert len(reports) < 10 and reports[-1].status == ["failed"]
