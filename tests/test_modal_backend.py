@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -21,23 +20,9 @@ from tabrl_core.jobs import modal_backend
 from tabrl_core.jobs.modal_backend import ModalUnavailableError
 from tabrl_core.jobs.remote import run_remote_batch
 
-FORWARD = "def reward(s, a, prev_a):\n    f = s.base_lin_vel[0]\n    return f, {'forward': f}\n"
-NAN_IN_TRAINING = ("def reward(s, a, prev_a):\n    low = jnp.sqrt(s.base_height - 0.25)\n"
-                   "    return low, {'low': low}\n")
-TINY = {"num_envs": 128, "unroll_length": 16, "num_minibatches": 2, "num_epochs": 1,
-        "policy_hidden": [16], "value_hidden": [16]}
-JAX_CACHE = Path(tempfile.gettempdir()) / "tabrl-test-jax-cache"
+from jobs_support import FORWARD, NAN_IN_TRAINING, TINY, wait_for
+
 _ids = itertools.count()
-
-
-def wait_for(condition, timeout_s: float, what: str):
-    """Poll `condition` until it returns something truthy, or fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def running():
@@ -104,8 +89,6 @@ class FakeModal:
 def fake(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
-    JAX_CACHE.mkdir(exist_ok=True)
-    (home / "jax-cache").symlink_to(JAX_CACHE)
     monkeypatch.setenv("TABRL_HOME", str(home))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.setenv("MODAL_TOKEN_ID", "ak-test")

@@ -7,28 +7,19 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tabrl_core import store
 from tabrl_core.store import db as store_db
 
+from jobs_support import wait_for
+
 
 @pytest.fixture(autouse=True)
 def home(tmp_path, monkeypatch):
     monkeypatch.setenv("TABRL_HOME", str(tmp_path / "home"))
     return tmp_path / "home"
-
-
-def wait_for(condition, timeout_s: float = 30.0, what: str = "condition"):
-    """Poll `condition` until it returns something truthy, or fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def test_connect_creates_a_migrated_wal_database_under_tabrl_home(home):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import time
 from pathlib import Path
 
@@ -17,35 +16,16 @@ from tabrl_core.jobs import queue
 from tabrl_core.jobs.estimate import DEFAULTS
 from tabrl_core.jobs.worker import run_worker
 
+from jobs_support import FORWARD, NAN_IN_TRAINING, TINY, wait_for
+
 pytestmark = pytest.mark.slow
 
-FORWARD = "def reward(s, a, prev_a):\n    f = s.base_lin_vel[0]\n    return f, {'forward': f}\n"
-# Finite on the validator's plausible states, NaN once the robot sinks below 25 cm in training.
-NAN_IN_TRAINING = ("def reward(s, a, prev_a):\n    low = jnp.sqrt(s.base_height - 0.25)\n"
-                   "    return low, {'low': low}\n")
 CRASHES = "def reward(s, a, prev_a):\n    return 1 / 0, {}\n"
-TINY = {"num_envs": 128, "unroll_length": 16, "num_minibatches": 2, "num_epochs": 1,
-        "policy_hidden": [16], "value_hidden": [16]}
-"""The smallest useful trainer: 10K steps are five iterations."""
-JAX_CACHE = Path(tempfile.gettempdir()) / "tabrl-test-jax-cache"
-"""Compiled programs shared by every test home (a content-addressed cache, safe to share)."""
-
-
-def wait_for(condition, timeout_s: float, what: str):
-    """Poll `condition` until it returns something truthy, or fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
     path = tmp_path_factory.mktemp("home")
-    JAX_CACHE.mkdir(exist_ok=True)
-    (path / "jax-cache").symlink_to(JAX_CACHE)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TABRL_HOME", str(path))
         patch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
