@@ -4,6 +4,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
+
 # Set before any test imports tabrl_core: nothing a test does touches the user's ~/.tabrl.
 os.environ.setdefault("TABRL_HOME", tempfile.mkdtemp(prefix="tabrl-test-home-"))
 # Compiled programs are shared by every test (and kept between runs on this machine), so each
@@ -19,3 +21,13 @@ os.environ.pop("ANTHROPIC_API_KEY", None)
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ.pop("GEMINI_API_KEY", None)
 os.environ.pop("GOOGLE_API_KEY", None)
+
+
+@pytest.fixture
+def no_provider_settings(monkeypatch, tmp_path):
+    """No provider key, model, URL or timeout from the environment; a fresh data dir."""
+    from fake_llm_server import PROVIDER_VARS
+
+    for name in PROVIDER_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TABRL_HOME", str(tmp_path))

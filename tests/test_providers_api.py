@@ -10,13 +10,15 @@ import time
 
 import pytest
 from fake_llm_server import (
-    FAKE_KEYS, PROVIDER_OF, PROVIDER_VARS, FakeLLMServer, Reply, answer, failure, ok, refusal,
+    FAKE_KEYS, PROVIDER_OF, FakeLLMServer, Reply, answer, failure, ok, refusal,
     secrets_for)
 
 from tabrl_core.providers import generate_approaches
 from tabrl_core.providers.pricing import estimate_cost
 from tabrl_core.rewards import compile_rewards
 from tabrl_core.rewards.contract import contract_for, render_contract
+
+pytestmark = pytest.mark.usefixtures("no_provider_settings")
 
 APIS = ["anthropic", "openai", "chat", "gemini"]
 MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-5.5", "chat": "llama3.1",
@@ -42,13 +44,6 @@ def approaches(*codes: str) -> str:
 def traced_once():
     """Trace the valid programs once, so the timed tests measure the providers, not JAX."""
     assert all(not isinstance(r, Exception) for r in compile_rewards(VALID, "go1"))
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for name in PROVIDER_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TABRL_HOME", str(tmp_path))
 
 
 def run(api, server, behavior="walk forward briskly", timeout_s=5.0):

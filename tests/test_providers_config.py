@@ -4,7 +4,6 @@ import json
 import time
 
 import pytest
-from fake_llm_server import PROVIDER_VARS
 
 from tabrl_core.providers import ProviderConfigError, provider_statuses
 from tabrl_core.providers.calls import (
@@ -15,12 +14,7 @@ from tabrl_core.providers.pricing import estimate_cost
 from tabrl_core.providers.prompt import N_APPROACHES, build_prompt, build_repair_prompt
 from tabrl_core.rewards.contract import contract_for, render_contract
 
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for name in PROVIDER_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TABRL_HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("no_provider_settings")
 
 
 def test_without_keys_only_builtin_is_configured():

@@ -7,12 +7,14 @@ import time
 
 import pytest
 from fake_llm_server import (
-    PROVIDER_OF, PROVIDER_VARS, FakeLLMServer, answer, failure, ok, secrets_for)
+    PROVIDER_OF, FakeLLMServer, answer, failure, ok, secrets_for)
 
 from tabrl_core.providers import generate_approaches
 from tabrl_core.providers.cli import add_approaches_command
 from tabrl_core.rewards import compile_rewards
 from tabrl_core.robots import UnknownRobotError
+
+pytestmark = pytest.mark.usefixtures("no_provider_settings")
 
 CODE = ('def reward(s, a, prev_a):\n'
         '    fwd = jnp.exp(-jnp.square(s.base_lin_vel[0] - 1.0) / 0.25)\n'
@@ -29,13 +31,6 @@ def warm():
         importlib.import_module(f"tabrl_core.providers.{module}")
     codes = [a["code"] for a in json.loads(TEXT)["approaches"]]
     assert all(not isinstance(r, Exception) for r in compile_rewards(codes, "go1"))
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for name in PROVIDER_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TABRL_HOME", str(tmp_path))
 
 
 def test_providers_run_at_once_and_one_failure_leaves_the_others_intact():

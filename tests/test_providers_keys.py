@@ -6,24 +6,19 @@ import logging
 
 import pytest
 from fake_llm_server import (
-    FAKE_KEYS, PROVIDER_OF, PROVIDER_VARS, FakeLLMServer, Reply, answer, failure, ok, secrets_for)
+    FAKE_KEYS, PROVIDER_OF, FakeLLMServer, Reply, answer, failure, ok, secrets_for)
 
 from tabrl_core.providers import generate_approaches, provider_statuses
 from tabrl_core.providers.cli import add_approaches_command
 from tabrl_core.providers.config import load_configs
+
+pytestmark = pytest.mark.usefixtures("no_provider_settings")
 
 CODE = ('def reward(s, a, prev_a):\n'
         '    up = jnp.exp(-jnp.square(s.base_height - 0.3) / 0.01)\n'
         '    return up, {"height": up}')
 TEXT = answer([{"name": f"Stand {i}", "description": "Hold the height.", "code": CODE} for i in range(3)])
 LOGGERS = ("", "tabrl_core", "anthropic", "openai", "google_genai", "httpx2", "httpcore2")
-
-
-@pytest.fixture(autouse=True)
-def keys_in_environment(monkeypatch, tmp_path):
-    for name in PROVIDER_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("TABRL_HOME", str(tmp_path))
 
 
 @pytest.fixture
