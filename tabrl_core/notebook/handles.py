@@ -1,0 +1,185 @@
+"""Runs and jobs as notebook objects that show themselves: a `Run` (what `tabrl.start_batch`
+returns, and `tabrl.run(id)` reopens), a `Job`, and `Status`, the status dict with a view.
+
+Every method reads the store afresh, so a handle works on runs started from the app, the CLI or
+another kernel, and a handle kept in a variable never shows stale state.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from tabrl_core.jobs import api
+from tabrl_core.notebook import html_view
+from tabrl_core.providers import ProviderConfigError, provider_statuses
+from tabrl_core.store.db import db_path
+
+FOLLOW_POLL_S = 1.0
+"""How often a displayed run that is still training re-reads the store."""
+
+
+class UnknownRunError(KeyError):
+    """No run or job with this id in the store this kernel reads (TABRL_HOME)."""
+
+    def __init__(self, id_: str):
+        super().__init__(id_)
+        self.id = id_
+
+    def __str__(self) -> str:
+        return (f"no run or job with id {self.id!r} in {db_path()} (TABRL_HOME); "
+                "tabrl.list_runs() lists the runs there")
+
+
+def fetch_status(id_: str) -> Status:
+    """`get_status(id_)` as a `Status`; UnknownRunError for an id the store does not hold."""
+    try:
+        return Status(api.get_status(id_))
+    except KeyError as err:
+        if err.args != (f"no run or job with id {id_!r}",):  # not get_status's own lookup
+            raise
+        raise UnknownRunError(id_) from None
+
+
+def provider_labels() -> dict[str, str]:
+    """Provider id -> display name ('builtin' -> 'Built-in'); {} when the settings are broken."""
+    try:
+        return {p["id"]: p["label"] for p in provider_statuses()}
+    except ProviderConfigError:
+        return {}
+
+
+def in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (which can show live HTML)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+class Status(dict):
+    """A `get_status` dict (run or job) that a notebook shows as the run's view."""
+
+    def _repr_html_(self) -> str:
+        if self["kind"] == "job":
+            return html_view.job_html(self, provider_labels())
+        return html_view.run_html(self, provider_labels())
+
+    @property
+    def active(self) -> bool:
+        """Whether some job is still queued or running."""
+        return any(j["state"] in html_view.ACTIVE_STATES for j in self["jobs"])
+
+
+def follow(id_: str, poll_s: float = FOLLOW_POLL_S) -> None:
+    """Display a run or job and, while it trains, keep that display up to date from the store in
+    a background thread (the kernel stays free); a finished one is shown once, with its grid."""
+    from IPython.display import HTML, display
+
+    status = fetch_status(id_)
+    if not status.active or not in_kernel():
+        display(status)
+        return
+    labels = provider_labels()
+    view = (html_view.job_html if status["kind"] == "job"
+            else lambda s, l: html_view.run_html(s, l, grid=False))
+    handle = display(HTML(view(status, labels)), display_id=True)
+
+    def keep_up() -> None:
+        current = status
+        while current.active:
+            time.sleep(poll_s)
+            current = fetch_status(id_)
+            if current.active:
+                handle.update(HTML(view(current, labels)))
+        handle.update(current)
+
+    threading.Thread(target=keep_up, name=f"tabrl-follow-{id_}", daemon=True).start()
+
+
+@dataclass(frozen=True)
+class Run(api.Batch):
+    """A run (a batch): its id and job ids, and what a notebook asks of it. Displayed, it shows
+    each job's progress while training (updating live) and the video grid, verdicts and curves
+    once done."""
+
+    @classmethod
+    def open(cls, id_: str) -> Run:
+        """The run with this id, or the run a job with this id belongs to."""
+        status = fetch_status(id_)
+        if status["kind"] == "job":
+            status = fetch_status(status["run"]["id"])
+        return cls(status["run"]["id"], [j["id"] for j in status["jobs"]])
+
+    def status(self) -> Status:
+        """The run's status now (see `tabrl.get_status`)."""
+        return fetch_status(self.id)
+
+    @property
+    def jobs(self) -> list[Job]:
+        return [Job(j) for j in self.job_ids]
+
+    def wait(self, timeout: float | None = None) -> Status:
+        """Block until every job has finished (see `tabrl.wait`)."""
+        from tabrl_core.notebook.waiting import wait
+
+        return wait(self.id, timeout)
+
+    def results(self):
+        """One row per approach (see `tabrl.results`)."""
+        from tabrl_core.notebook.tables import results_frame
+
+        return results_frame(self.status())
+
+    def curves(self):
+        """The training curves, tidy (see `tabrl.curves`)."""
+        from tabrl_core.notebook.tables import curves_frame
+
+        return curves_frame(self.status())
+
+    def grid_html(self) -> str:
+        """The synchronized grid as one standalone HTML document, videos embedded: save it to
+        share the comparison as a single file."""
+        return html_view.grid_standalone(self.status()["jobs"], provider_labels())
+
+    def show(self) -> None:
+        """Display the video grid (or what is missing) inline."""
+        from IPython.display import HTML, display
+
+        status = self.status()
+        frame = html_view.grid_frame(status["jobs"], provider_labels())
+        display(HTML(frame or f"<p>No video yet: run {html_view.text(self.id)} is"
+                              f" {html_view.text(status['state'])}.</p>"))
+
+    def _repr_html_(self) -> str:
+        return self.status()._repr_html_()
+
+    def _ipython_display_(self) -> None:
+        follow(self.id)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job (an approach being trained): its status, its video and curves when displayed."""
+
+    id: str
+
+    def status(self) -> Status:
+        """This job's status now: `status()["jobs"][0]` is the job."""
+        status = fetch_status(self.id)
+        if status["kind"] != "job":
+            raise ValueError(f"{self.id!r} is a run, not a job; open it with tabrl.run()")
+        return status
+
+    @property
+    def run(self) -> Run:
+        return Run.open(self.status()["run"]["id"])
+
+    def _repr_html_(self) -> str:
+        return self.status()._repr_html_()
+
+    def _ipython_display_(self) -> None:
+        follow(self.status()["id"])
