@@ -74,7 +74,7 @@ class Status(dict):
         return any(j["state"] in html_view.ACTIVE_STATES for j in self["jobs"])
 
 
-def follow(id_: str, poll_s: float = FOLLOW_POLL_S) -> None:
+def follow(id_: str) -> None:
     """Display a run or job and, while it trains, keep that display up to date from the store in
     a background thread (the kernel stays free); a finished one is shown once, with its grid."""
     from IPython.display import HTML, display
@@ -91,7 +91,7 @@ def follow(id_: str, poll_s: float = FOLLOW_POLL_S) -> None:
     def keep_up() -> None:
         current = status
         while current.active:
-            time.sleep(poll_s)
+            time.sleep(FOLLOW_POLL_S)
             current = fetch_status(id_)
             if current.active:
                 handle.update(HTML(view(current, labels)))
