@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from tabrl_core.jobs import api
+from tabrl_core.jobs.view import state_counts
 from tabrl_core.notebook import html_view
 from tabrl_core.providers import ProviderConfigError, provider_statuses
 from tabrl_core.store.db import db_path
@@ -74,28 +75,33 @@ class Status(dict):
         return any(j["state"] in html_view.ACTIVE_STATES for j in self["jobs"])
 
 
+def bundle(page: str, status: dict) -> dict:
+    """A display bundle: the HTML, and one line of text for frontends without HTML."""
+    what = f"{status['kind']} {status['id']}"
+    return {"text/html": page, "text/plain": f"<{what}: {state_counts(status)}>"}
+
+
 def follow(id_: str) -> None:
     """Display a run or job and, while it trains, keep that display up to date from the store in
     a background thread (the kernel stays free); a finished one is shown once, with its grid."""
-    from IPython.display import HTML, display
+    from IPython.display import display
 
     status = fetch_status(id_)
     if not status.active or not in_kernel():
-        display(status)
+        display(bundle(status._repr_html_(), status), raw=True)
         return
     labels = provider_labels()
     view = (html_view.job_html if status["kind"] == "job"
             else lambda s, l: html_view.run_html(s, l, grid=False))
-    handle = display(HTML(view(status, labels)), display_id=True)
+    handle = display(bundle(view(status, labels), status), raw=True, display_id=True)
 
     def keep_up() -> None:
         current = status
         while current.active:
             time.sleep(FOLLOW_POLL_S)
             current = fetch_status(id_)
-            if current.active:
-                handle.update(HTML(view(current, labels)))
-        handle.update(current)
+            page = view(current, labels) if current.active else current._repr_html_()
+            handle.update(bundle(page, current), raw=True)
 
     threading.Thread(target=keep_up, name=f"tabrl-follow-{id_}", daemon=True).start()
 
@@ -147,12 +153,12 @@ class Run(api.Batch):
 
     def show(self) -> None:
         """Display the video grid (or what is missing) inline."""
-        from IPython.display import HTML, display
+        from IPython.display import display
 
         status = self.status()
         frame = html_view.grid_frame(status["jobs"], provider_labels())
-        display(HTML(frame or f"<p>No video yet: run {html_view.text(self.id)} is"
-                              f" {html_view.text(status['state'])}.</p>"))
+        display(bundle(frame or f"<p>No video yet: run {html_view.text(self.id)} is"
+                                f" {html_view.text(status['state'])}.</p>", status), raw=True)
 
     def _repr_html_(self) -> str:
         return self.status()._repr_html_()

@@ -62,10 +62,10 @@ def grid_frame(jobs: list[dict], labels: dict[str, str]) -> str:
         return ""
     document = grid_standalone(jobs, labels)
     rows = len({j["provider"] for j in jobs})
-    return (f'<iframe class="tabrl-grid" srcdoc="{text(document)}" style="width: 100%;'
+    return (f'<div><iframe class="tabrl-grid" srcdoc="{text(document)}" style="width: 100%;'
             f' height: {rows * GRID_ROW_PX + 60}px; border: 0"'
             ' onload="this.style.height = this.contentDocument.documentElement.scrollHeight'
-            ' + 20 + \'px\'"></iframe>')
+            ' + 20 + \'px\'"></iframe></div>')
 
 
 def _bar(fraction: float, state: str) -> str:

@@ -8,7 +8,7 @@ import time
 
 from tabrl_core.jobs.view import duration, state_counts
 from tabrl_core.notebook import html_view
-from tabrl_core.notebook.handles import Status, fetch_status, in_kernel, provider_labels
+from tabrl_core.notebook.handles import Status, bundle, fetch_status, in_kernel, provider_labels
 
 POLL_S = 1.0
 """How often `wait` re-reads the store."""
@@ -23,23 +23,23 @@ class _NotebookBars:
     """Per-job progress bars in one display that updates in place; gone once the run is done."""
 
     def __init__(self, status: Status):
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        self._html, self._labels = HTML, provider_labels()
-        self._handle = display(HTML(self._render(status)), display_id=True)
+        self._labels = provider_labels()
+        self._handle = display(self._render(status), raw=True, display_id=True)
 
-    def _render(self, status: Status) -> str:
-        return html_view.run_html(status, self._labels, grid=False)
+    def _render(self, status: Status) -> dict:
+        return bundle(html_view.run_html(status, self._labels, grid=False), status)
 
     def update(self, status: Status) -> None:
-        self._handle.update(self._html(self._render(status)))
+        self._handle.update(self._render(status), raw=True)
 
     def close(self, status: Status, started: float) -> None:
         state = "still training" if status.active else "finished"
-        self._handle.update(self._html(
-            f"<div>Run {html_view.text(status['run']['id'])} {state} after waiting"
-            f" {duration(time.monotonic() - started)}: {html_view.text(state_counts(status))}"
-            "</div>"))
+        line = (f"Run {status['run']['id']} {state} after waiting"
+                f" {duration(time.monotonic() - started)}: {state_counts(status)}")
+        self._handle.update({"text/html": f"<div>{html_view.text(line)}</div>",
+                             "text/plain": line}, raw=True)
 
 
 class _TerminalBar:
