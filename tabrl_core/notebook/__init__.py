@@ -17,7 +17,8 @@ import functools
 import pandas as pd
 
 from tabrl_core.jobs import api
-from tabrl_core.notebook.handles import Job, Run, Status, UnknownRunError, fetch_status
+from tabrl_core.notebook.handles import Job, Run
+from tabrl_core.notebook.status import Status, UnknownRunError, fetch_status
 from tabrl_core.notebook.tables import CURVE_COLUMNS, RESULT_COLUMNS, curves_frame, results_frame
 from tabrl_core.notebook.waiting import wait
 

@@ -1,5 +1,5 @@
 """Runs and jobs as notebook objects that show themselves: a `Run` (what `tabrl.start_batch`
-returns, and `tabrl.run(id)` reopens), a `Job`, and `Status`, the status dict with a view.
+returns, and `tabrl.run(id)` reopens) and a `Job`; `follow` keeps a displayed one up to date.
 
 Every method reads the store afresh, so a handle works on runs started from the app, the CLI or
 another kernel, and a handle kept in a variable never shows stale state.
@@ -11,74 +11,16 @@ import threading
 import time
 from dataclasses import dataclass
 
+import pandas as pd
+
 from tabrl_core.jobs import api
-from tabrl_core.jobs.view import state_counts
 from tabrl_core.notebook import html_view
-from tabrl_core.providers import ProviderConfigError, provider_statuses
-from tabrl_core.store.db import db_path
+from tabrl_core.notebook.status import Status, bundle, fetch_status, in_kernel, provider_labels
+from tabrl_core.notebook.tables import curves_frame, results_frame
+from tabrl_core.notebook.waiting import wait
 
 FOLLOW_POLL_S = 1.0
 """How often a displayed run that is still training re-reads the store."""
-
-
-class UnknownRunError(KeyError):
-    """No run or job with this id in the store this kernel reads (TABRL_HOME)."""
-
-    def __init__(self, id_: str):
-        super().__init__(id_)
-        self.id = id_
-
-    def __str__(self) -> str:
-        return (f"no run or job with id {self.id!r} in {db_path()} (TABRL_HOME); "
-                "tabrl.list_runs() lists the runs there")
-
-
-def fetch_status(id_: str) -> Status:
-    """`get_status(id_)` as a `Status`; UnknownRunError for an id the store does not hold."""
-    try:
-        return Status(api.get_status(id_))
-    except KeyError as err:
-        if err.args != (f"no run or job with id {id_!r}",):  # not get_status's own lookup
-            raise
-        raise UnknownRunError(id_) from None
-
-
-def provider_labels() -> dict[str, str]:
-    """Provider id -> display name ('builtin' -> 'Built-in'); {} when the settings are broken."""
-    try:
-        return {p["id"]: p["label"] for p in provider_statuses()}
-    except ProviderConfigError:
-        return {}
-
-
-def in_kernel() -> bool:
-    """Whether this code runs in a Jupyter kernel (which can show live HTML)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-class Status(dict):
-    """A `get_status` dict (run or job) that a notebook shows as the run's view."""
-
-    def _repr_html_(self) -> str:
-        if self["kind"] == "job":
-            return html_view.job_html(self, provider_labels())
-        return html_view.run_html(self, provider_labels())
-
-    @property
-    def active(self) -> bool:
-        """Whether some job is still queued or running."""
-        return any(j["state"] in html_view.ACTIVE_STATES for j in self["jobs"])
-
-
-def bundle(page: str, status: dict) -> dict:
-    """A display bundle: the HTML, and one line of text for frontends without HTML."""
-    what = f"{status['kind']} {status['id']}"
-    return {"text/html": page, "text/plain": f"<{what}: {state_counts(status)}>"}
 
 
 def follow(id_: str) -> None:
@@ -130,20 +72,14 @@ class Run(api.Batch):
 
     def wait(self, timeout: float | None = None) -> Status:
         """Block until every job has finished (see `tabrl.wait`)."""
-        from tabrl_core.notebook.waiting import wait
-
         return wait(self.id, timeout)
 
-    def results(self):
+    def results(self) -> pd.DataFrame:
         """One row per approach (see `tabrl.results`)."""
-        from tabrl_core.notebook.tables import results_frame
-
         return results_frame(self.status())
 
-    def curves(self):
+    def curves(self) -> pd.DataFrame:
         """The training curves, tidy (see `tabrl.curves`)."""
-        from tabrl_core.notebook.tables import curves_frame
-
         return curves_frame(self.status())
 
     def grid_html(self) -> str:

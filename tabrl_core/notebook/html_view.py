@@ -164,21 +164,23 @@ def curves_block(jobs: list[dict], labels: dict[str, str]) -> str:
     return f'<div class="curves">{"".join(charts)}</div>' if charts else ""
 
 
-def ranking_line(status: dict) -> str:
-    """The judge's ranking of the run's approaches, best first, where the run has one."""
-    ranking = status.get("ranking") or []
-    if not ranking:
-        return ""
-    names = {j["id"]: j["name"] for j in status["jobs"]}
-    items = []
-    for entry in ranking:
-        if isinstance(entry, dict):
-            name = entry.get("name") or names.get(entry.get("job"), entry.get("job", "?"))
-            score = entry.get("score")
-            items.append(f"{text(name)}" + (f" ({score:.2f})" if score is not None else ""))
-        else:
-            items.append(text(names.get(entry, entry)))
-    return f"<div><b>Ranking</b>: {' › '.join(items)}</div>"
+def judging_block(status: dict, labels: dict[str, str]) -> str:
+    """The judge's ranking of the run's approaches (best first), each provider's mean score and
+    passes, or why judging failed; '' for a run that was not judged."""
+    parts = []
+    if error := status["run"].get("judge_error"):
+        parts.append(f'<div class="error">{text(error)}</div>')
+    if ranking := status.get("ranking"):
+        items = [f"{text(r['name'])} ({r['score']:.2f}{', passed' if r['passed'] else ''})"
+                 for r in ranking]
+        parts.append(f"<div><b>Ranking</b>: {' › '.join(items)}</div>")
+    if providers := status.get("providers"):
+        items = [f"{text(labels.get(p, p))}: mean {row['mean_score']:.2f}, {row['passes']} of"
+                 f" {row['judged']} passed" for p, row in providers.items()
+                 if row.get("mean_score") is not None]
+        if items:
+            parts.append(f"<div><b>Providers</b>: {' · '.join(items)}</div>")
+    return "".join(parts)
 
 
 def header(status: dict) -> str:
@@ -204,10 +206,10 @@ def waiting_hint(status: dict) -> str:
 
 
 def run_html(status: dict, labels: dict[str, str], *, grid: bool = True) -> str:
-    """A run as one HTML block: header, progress, jobs table, ranking, grid (when `grid` and some
-    job has a video) and curves."""
+    """A run as one HTML block: header, progress, jobs table, the judge's ranking, the grid (when
+    `grid` and some job has a video) and curves."""
     parts = [_STYLE, '<div class="tabrl">', header(status), waiting_hint(status),
-             jobs_table(status, labels), ranking_line(status)]
+             jobs_table(status, labels), judging_block(status, labels)]
     if grid:
         parts.append(grid_frame(status["jobs"], labels))
     parts += [curves_block(status["jobs"], labels), "</div>"]

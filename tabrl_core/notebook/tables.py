@@ -14,14 +14,16 @@ RESULT_COLUMNS: dict[str, str] = {
     "name": "string", "description": "string", "valid": "boolean", "state": "string",
     "error": "string", "progress": "Float64", "steps_done": "Int64", "total_steps": "Int64",
     "mean_return": "Float64", "episode_return": "Float64", "displacement": "Float64",
-    "upright_fraction": "Float64", "judge_score": "Float64", "judge_passed": "boolean",
+    "upright_fraction": "Float64", "rank": "Int64", "judge_score": "Float64",
+    "judge_passed": "boolean",
     "judge_verdict": "string", "components": "object", "stats": "object", "judge": "object",
     **{f"{kind}_path": "string" for kind in ARTIFACT_KINDS if kind != "grid"},
     "artifact_problems": "object",
 }
 """results(): column -> dtype. `state` is a job state, or "invalid" for an approach whose code
 failed validation (it has no job); `mean_return` and `components` are the last training report,
-`episode_return`, `displacement` and `upright_fraction` the rendered rollout's stats."""
+`episode_return`, `displacement` and `upright_fraction` the rendered rollout's stats; `rank` is
+the approach's place (1 = best) in the judge's ranking, missing where it was not judged."""
 
 CURVE_COLUMNS: dict[str, str] = {
     "run": "string", "job": "string", "provider": "string", "approach": "string",
@@ -30,7 +32,7 @@ CURVE_COLUMNS: dict[str, str] = {
 """curves(): column -> dtype; `metric` is "mean_return" or "reward/<component>"."""
 
 
-def _approach_row(run_id: str, approach: dict, job: dict | None) -> dict:
+def _approach_row(run_id: str, approach: dict, job: dict | None, rank: int | None) -> dict:
     base = {"run": run_id, "job": approach["job_id"], "position": approach["position"],
             "provider": approach["provider"], "name": approach["name"],
             "description": approach["description"], "valid": approach["valid"]}
@@ -43,7 +45,7 @@ def _approach_row(run_id: str, approach: dict, job: dict | None) -> dict:
         "steps_done": job["steps_done"], "total_steps": job["total_steps"],
         "mean_return": job["mean_return"], "episode_return": stats.get("episode_return"),
         "displacement": stats.get("displacement"),
-        "upright_fraction": stats.get("upright_fraction"),
+        "upright_fraction": stats.get("upright_fraction"), "rank": rank,
         "judge_score": (judge or {}).get("score"), "judge_passed": (judge or {}).get("passed"),
         "judge_verdict": (judge or {}).get("verdict"),
         "components": dict(job["components"]), "stats": stats, "judge": judge,
@@ -63,9 +65,10 @@ def typed_frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
 def results_frame(status: dict) -> pd.DataFrame:
     """One row per approach of a run status, in the run's order (see RESULT_COLUMNS)."""
     jobs = {j["id"]: j for j in status["jobs"]}
+    ranks = {r["job_id"]: place for place, r in enumerate(status.get("ranking") or [], 1)}
     run_id = status["run"]["id"]
-    rows = [_approach_row(run_id, a, jobs.get(a["job_id"])) for a in status["approaches"]
-            if a["job_id"] is None or a["job_id"] in jobs]
+    rows = [_approach_row(run_id, a, jobs.get(a["job_id"]), ranks.get(a["job_id"]))
+            for a in status["approaches"] if a["job_id"] is None or a["job_id"] in jobs]
     return typed_frame(rows, RESULT_COLUMNS)
 
 

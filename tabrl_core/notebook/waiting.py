@@ -8,7 +8,7 @@ import time
 
 from tabrl_core.jobs.view import duration, state_counts
 from tabrl_core.notebook import html_view
-from tabrl_core.notebook.handles import Status, bundle, fetch_status, in_kernel, provider_labels
+from tabrl_core.notebook.status import Status, bundle, fetch_status, in_kernel, provider_labels
 
 POLL_S = 1.0
 """How often `wait` re-reads the store."""
