@@ -174,6 +174,20 @@ def test_verdicts_show_in_the_jobs_table_under_each_video_and_in_the_results():
     assert results["judge"][1]["by"] == "code:anthropic"
 
 
+def test_show_puts_the_jobs_of_several_runs_in_one_grid_or_says_there_is_no_video(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj, **_: shown.append(obj))
+    first = app_runs.finished_run()
+    second = app_runs.finished_run(providers=("openai",))
+    tabrl.show(first, tabrl.get_status(second)["jobs"][0]["id"])
+    rows = grid_data(shown[-1]["text/html"])["rows"]
+    assert [r["label"] for r in rows] == ["Built-in", "GPT"]
+    assert [len(r["cells"]) for r in rows] == [3, 1]
+    queued = app_runs.queued_run()
+    tabrl.show(queued)
+    assert shown[-1]["text/plain"] == f"No video yet: run {queued} is queued"
+
+
 def _assert_dtypes(frame: pd.DataFrame, columns: dict[str, str]) -> None:
     assert list(frame.columns) == list(columns)
     assert {c: str(t) for c, t in frame.dtypes.items()} == columns

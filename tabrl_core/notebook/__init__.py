@@ -17,7 +17,7 @@ import functools
 import pandas as pd
 
 from tabrl_core.jobs import api
-from tabrl_core.notebook.handles import Job, Run
+from tabrl_core.notebook.handles import Job, Run, show_grid
 from tabrl_core.notebook.status import Status, UnknownRunError, fetch_status
 from tabrl_core.notebook.tables import CURVE_COLUMNS, RESULT_COLUMNS, curves_frame, results_frame
 from tabrl_core.notebook.waiting import wait
@@ -66,6 +66,9 @@ def curves(run_id: str) -> pd.DataFrame:
     return curves_frame(_run_status(run_id))
 
 
-def show(run_id: str) -> None:
-    """Display the run's synchronized video grid inline (or what is missing, and why)."""
-    Run.open(run_id).show()
+def show(*ids: str) -> None:
+    """Display the synchronized video grid of a run inline (or what is missing, and why); given
+    several run or job ids, one grid of all their jobs, in that order."""
+    if not ids:
+        raise TypeError("show() needs at least one run or job id")
+    show_grid(*ids)

@@ -48,6 +48,23 @@ def follow(id_: str) -> None:
     threading.Thread(target=keep_up, name=f"tabrl-follow-{id_}", daemon=True).start()
 
 
+def show_grid(*ids: str) -> None:
+    """Display one synchronized grid of the jobs of these runs and jobs, in the order given (rows
+    are providers): a parent and its refinement side by side, say. Where no job has a video yet,
+    a line per id says what state it is in."""
+    from IPython.display import display
+
+    statuses = [fetch_status(i) for i in ids]
+    jobs = list({j["id"]: j for s in statuses for j in s["jobs"]}.values())
+    frame = html_view.grid_frame(jobs, provider_labels())
+    if not frame:
+        lines = [f"No video yet: {s['kind']} {s['id']} is {s['state']}" for s in statuses]
+        display({"text/html": "".join(f"<p>{html_view.text(line)}</p>" for line in lines),
+                 "text/plain": "\n".join(lines)}, raw=True)
+        return
+    display({"text/html": frame, "text/plain": f"<video grid of {len(jobs)} jobs>"}, raw=True)
+
+
 @dataclass(frozen=True)
 class Run(api.Batch):
     """A run (a batch): its id and job ids, and what a notebook asks of it. Displayed, it shows
@@ -89,12 +106,7 @@ class Run(api.Batch):
 
     def show(self) -> None:
         """Display the video grid (or what is missing) inline."""
-        from IPython.display import display
-
-        status = self.status()
-        frame = html_view.grid_frame(status["jobs"], provider_labels())
-        display(bundle(frame or f"<p>No video yet: run {html_view.text(self.id)} is"
-                                f" {html_view.text(status['state'])}.</p>", status), raw=True)
+        show_grid(self.id)
 
     def _repr_html_(self) -> str:
         return self.status()._repr_html_()
