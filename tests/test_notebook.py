@@ -299,6 +299,36 @@ def test_an_interrupt_stops_only_the_waiting_and_says_how_to_reattach(monkeypatc
     assert tabrl.get_status(run_id)["counts"]["running"] == 3
 
 
+def test_interrupting_the_kernel_during_wait_leaves_the_jobs_running(home, monkeypatch):
+    """A real kernel: `tabrl.wait` shows its bars, the kernel is interrupted (the notebook's stop
+    button), and the run trains on, with the way back printed."""
+    from jupyter_client.manager import start_new_kernel
+
+    run_id = running_run()
+    monkeypatch.setenv("TABRL_HOME", str(home))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    manager, client = start_new_kernel(kernel_name="python3")
+    try:
+        msg_id = client.execute(f"import tabrl_core as tabrl\ntabrl.wait({run_id!r})")
+        seen = []
+        while not any(m["msg_type"] == "display_data" for m in seen):  # the bars are up
+            seen.append(client.get_iopub_msg(timeout=60))
+        manager.interrupt_kernel()
+        while not (seen[-1]["msg_type"] == "status"
+                   and seen[-1]["content"]["execution_state"] == "idle"
+                   and seen[-1]["parent_header"].get("msg_id") == msg_id):
+            seen.append(client.get_iopub_msg(timeout=60))
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    printed = "".join(m["content"]["text"] for m in seen if m["msg_type"] == "stream")
+    assert f"Stopped waiting: run {run_id} keeps training; reattach with tabrl.wait('{run_id}')" \
+        in printed
+    assert any(m["msg_type"] == "error" and m["content"]["ename"] == "KeyboardInterrupt"
+               for m in seen)
+    assert tabrl.get_status(run_id)["counts"]["running"] == 3
+
+
 def test_the_notebook_api_does_not_import_jax():
     code = ("import sys, tabrl_core as tabrl; tabrl.run; tabrl.wait; tabrl.results; tabrl.show;"
             "tabrl.start_batch; import tabrl_core.notebook.html_view; print('jax' in sys.modules)")

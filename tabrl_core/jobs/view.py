@@ -6,6 +6,9 @@ from pathlib import Path
 
 from tabrl_core.media.grid_html import GridCell
 
+ACTIVE_STATES = ("queued", "running")
+"""Job states that still change; the others are final."""
+
 
 def duration(seconds: float | None) -> str:
     """'45 s', '3 min 05 s' or '1 h 02 min'; an em dash when unknown."""

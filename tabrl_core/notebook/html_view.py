@@ -1,8 +1,9 @@
 """A run's status as HTML for notebooks: per-job progress bars, verdicts, the synchronized video
 grid (the app's grid document, its files embedded) and the training curves as inline SVG.
 
-Everything here reads a `get_status` dict and writes self-contained HTML: no file URLs and no
-scripts outside the grid's frame, so an executed notebook exported to HTML still shows it all.
+Everything here reads a `get_status` dict and writes self-contained HTML: no file URLs, and no
+script but the grid frame's own (and its sizing on load), so an executed notebook exported to
+HTML still shows it all.
 Every string from a run (names come from LLMs) is escaped; nothing is rendered as markup.
 """
 
@@ -13,10 +14,9 @@ import html
 import mimetypes
 from pathlib import Path
 
-from tabrl_core.jobs.view import duration, grid_cells, state_counts, verdict_text
+from tabrl_core.jobs.view import ACTIVE_STATES, duration, grid_cells, state_counts, verdict_text
 from tabrl_core.media.grid_html import grid_document
 
-ACTIVE_STATES = ("queued", "running")
 STATE_COLORS = {"queued": "#808495", "running": "#1c83e1", "succeeded": "#21c354",
                 "failed": "#ff4b4b", "cancelled": "#ffa421", "invalid": "#808495"}
 CURVE_COLORS = ("#1c83e1", "#ff4b4b", "#21c354", "#ffa421", "#803df5", "#00c0f2", "#ff8700",
@@ -193,7 +193,7 @@ def header(status: dict) -> str:
 
 def waiting_hint(status: dict) -> str:
     """While jobs are unfinished: the overall bar, and how to wait for or reattach to the run."""
-    if not status["counts"]["queued"] + status["counts"]["running"]:
+    if not any(status["counts"][s] for s in ACTIVE_STATES):
         return ""
     run_id = status["run"]["id"]
     left = f" · about {duration(status['eta_s'])} left" if status["eta_s"] else ""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tabrl_core.jobs import api
-from tabrl_core.jobs.view import state_counts
+from tabrl_core.jobs.view import ACTIVE_STATES, state_counts
 from tabrl_core.notebook import html_view
 from tabrl_core.providers import ProviderConfigError, provider_statuses
 from tabrl_core.store.db import db_path
@@ -61,7 +61,7 @@ class Status(dict):
     @property
     def active(self) -> bool:
         """Whether some job is still queued or running."""
-        return any(j["state"] in html_view.ACTIVE_STATES for j in self["jobs"])
+        return any(j["state"] in ACTIVE_STATES for j in self["jobs"])
 
 
 def bundle(page: str, status: dict) -> dict:
