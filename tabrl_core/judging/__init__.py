@@ -11,6 +11,9 @@ _EXPORTS = {
     "JudgeValidationError": ".program", "check_judge": ".program", "run_judge": ".program",
     "validate_judge": ".program",
     "builtin_judge_code": ".builtin",
+    "JudgeProgram": ".author", "default_judge_provider": ".author", "write_judge": ".author",
+    "judge": ".run", "judge_finished_run": ".run", "judge_run": ".run",
+    "add_judge_command": ".cli",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -3,9 +3,9 @@
 A judge program is one pure function `def judge(t):` over a rollout's per-frame arrays, written
 once per (robot, behaviour) and applied to every approach of a run. This module is the one place
 the contract is written down: the prompt (`render_judge_contract`), the validator's whitelist
-(`GRAMMAR`, checked by tabrl_core/rewards/validator.py), docs/judging.md (`render_docs`), the
-trajectory files (`FRAME_FIELDS` saved as `state/<field>`) and the scores (`score_check`) all
-read it.
+(`GRAMMAR`, checked by tabrl_core/rewards/validator.py), docs/judging.md (`render_docs`) and
+the scores (`score_check`) all read it. The per-frame fields are the reward contract's
+FRAME_FIELDS, which rollouts save in trajectory files as `state/<field>`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,12 @@ from pathlib import Path
 
 from tabrl_core.rewards import contract as reward_contract
 from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
-                                         ALLOWED_KEYWORDS, Limits, RobotContract)
+                                         ALLOWED_KEYWORDS, FRAME_FIELDS, Limits, RobotContract)
 from tabrl_core.rewards.validator import Grammar
 
 FPS = 30  # frames per second of the rollout the judge reads (the video's frame rate)
 SECONDS = 5.0  # length of that rollout
 
-# Contract-state fields sampled at every frame, saved in trajectory files as `state/<field>`.
-FRAME_FIELDS: tuple[str, ...] = ("base_pos", "base_height", "base_lin_vel", "base_ang_vel",
-                                 "base_rpy", "upright", "joint_pos", "joint_vel",
-                                 "foot_contact", "foot_height")
 
 
 @dataclass(frozen=True)
