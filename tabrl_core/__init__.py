@@ -8,6 +8,7 @@ The notebook API (it mirrors the design document's endpoints)::
     batch = tabrl.start_batch("go1", approaches, 10_000)  # POST /api/training/batch
     tabrl.get_status(batch.id)                            # GET  /api/training/{id}/status
     tabrl.render(job_id)                                  # POST /api/training/render
+    tabrl.judge(run_id)                                   # judge the videos again
 
 Names are imported on first use, so `import tabrl_core` stays light (no JAX, no MuJoCo) for the
 Streamlit page process.
@@ -42,6 +43,8 @@ _EXPORTS = {
     "estimate": "tabrl_core.jobs",
     "list_runs": "tabrl_core.jobs",
     "render": "tabrl_core.jobs",
+    "judge": "tabrl_core.judging",
+    "judge_run": "tabrl_core.judging",
     "train_population": "tabrl_core.training",
     "TrainConfig": "tabrl_core.training",
     "load_checkpoint": "tabrl_core.training",
