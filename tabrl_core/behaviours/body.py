@@ -92,12 +92,8 @@ def _side_from_name(name: str) -> tuple[bool | None, bool | None]:
 @functools.cache
 def _home_foot_offsets(robot_id: str) -> tuple[tuple[float, float], ...] | None:
     """(x, y) of each foot site relative to the base in the home pose, for catalogued robots."""
-    from tabrl_core.robots import get_robot
-    from tabrl_core.robots.catalog import UnknownRobotError
-
-    try:
-        robot = get_robot(robot_id)
-    except UnknownRobotError:
+    robot = _catalogued(robot_id)
+    if robot is None:
         return None
     from tabrl_core.robots.model import home_data, load_model
 
@@ -121,14 +117,19 @@ def _feet(contract: RobotContract) -> tuple[Foot, ...]:
                  in enumerate(zip(contract.foot_names, sides)))
 
 
-def _is_planar(robot_id: str) -> bool:
-    from tabrl_core.robots import get_robot
-    from tabrl_core.robots.catalog import UnknownRobotError
+def _catalogued(robot_id: str):
+    """The catalogue's RobotSpec, or None for a contract made up outside it."""
+    from tabrl_core.robots import RobotNotDownloadedError, UnknownRobotError, get_robot
 
     try:
-        return "planar" in get_robot(robot_id).tags
-    except UnknownRobotError:
-        return False
+        return get_robot(robot_id)
+    except (UnknownRobotError, RobotNotDownloadedError):
+        return None
+
+
+def _is_planar(robot_id: str) -> bool:
+    robot = _catalogued(robot_id)
+    return robot is not None and "planar" in robot.tags
 
 
 def _scaled_ranges(stand: float) -> Ranges:

@@ -25,6 +25,7 @@ from tabrl_core.rewards.contract import RobotContract, contract_for
 
 PI = math.pi
 MAX_WORDS = 200  # longer texts are read up to here, with a note
+MAX_PHASES = 6  # more are dropped with a note (each phase is one reward component)
 
 
 @dataclass(frozen=True)
@@ -643,6 +644,8 @@ def _phase_from(d: Draft, body: Body, contract: RobotContract) -> tuple[Phase, l
                      "oscillations.")
         if not osc:
             osc = (Oscillation("pitch", 0.15 * d.size, round(freq or 1.0, 3)),)
+    if d.kind == "jump":
+        osc += (Oscillation("height", hop if hop else 0.05, round(d.freq or 1.0, 3)),)
     rotation = None
     if d.rotation:
         axis, total = d.rotation
@@ -728,13 +731,11 @@ def _timed(phase: Phase, start: float, end: float) -> Phase:
     if phase.turn is not None:
         rate = phase.turn.value / duration
         changes["yaw_rate"] = Target(round(rate, 4), round(max(0.3 * abs(rate), 0.3), 4))
-    if phase.kind == "jump":
-        freq = phase.repeat / duration if phase.repeat > 1 else (
-            phase.oscillations[0].freq if phase.oscillations else 0.0)
-        changes["oscillations"] = phase.oscillations or ()
-        if phase.repeat > 1:
-            changes["oscillations"] = (Oscillation("height", phase.hop.value if phase.hop
-                                                   else 0.05, round(freq, 3)),)
+    if phase.kind == "jump" and phase.repeat > 1:
+        hops = tuple(o for o in phase.oscillations if o.axis == "height")
+        others = tuple(o for o in phase.oscillations if o.axis != "height")
+        changes["oscillations"] = tuple(replace(o, freq=round(phase.repeat / duration, 3))
+                                        for o in hops) + others
     return replace(phase, **changes)
 
 
@@ -778,6 +779,9 @@ def parse(text: str, robot: str | RobotContract) -> BehaviourSpec:
         phase, phase_notes = _phase_from(draft, body, contract)
         notes += phase_notes
         phases.append((phase, draft.duration))
+    if len(phases) > MAX_PHASES:
+        notes.append(f"the text has {len(phases)} parts; kept the first {MAX_PHASES}.")
+        phases = phases[:MAX_PHASES]
     if unknown:
         notes.insert(0, "words not understood: " + ", ".join(unknown) + ".")
     if not phases:

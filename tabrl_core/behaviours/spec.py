@@ -90,6 +90,37 @@ class Phase:
     def duration(self) -> float:
         return self.end - self.start
 
+    def short_label(self) -> str:
+        """Two or three words naming the phase: 'walk forward', 'backflip', 'jump x3'."""
+        if self.rotation is not None:
+            return _action_words(self).split(" (")[0]
+        vx, vy = (self.vx.value if self.vx else 0.0), (self.vy.value if self.vy else 0.0)
+        yaw = self.turn.value if self.turn else self.yaw_rate.value if self.yaw_rate else 0.0
+        turning = _signed(yaw, "left", "right") if yaw else ""
+        if self.kind == "jump":
+            return "jump" + (f" x{self.repeat}" if self.repeat > 1 else "")
+        if self.kind in ("move", "turn") and (vx or vy):
+            way = _signed(vx, "forward", "backward") if abs(vx) >= abs(vy) else \
+                _signed(vy, "left", "right")
+            gait = self.gait or ("run" if max(abs(vx), abs(vy)) > 0.9 else "walk")
+            return f"{gait} {way}" + (f", turn {turning}" if turning else "")
+        if self.kind in ("move", "turn"):
+            return f"turn {turning}" if turning else "step in place"
+        if self.kind == "pose":
+            if self.raised and len(self.raised) > 1 and self.contact:
+                return f"stand on {len(self.contact)} feet"
+            if self.raised:
+                return "raise a foot" if len(self.raised) == 1 else "raise the feet"
+            if self.roll is not None and abs(self.roll.value) > 2:
+                return "lie on its back"
+            if self.roll is not None or self.pitch is not None:
+                return "tilt" if self.roll is not None else "pitch pose"
+            return f"pose at {self.height.value:.2g} m" if self.height else "hold a pose"
+        if self.kind == "oscillate":
+            return "+".join(o.axis for o in self.oscillations[:2]) + " oscillation"
+        return {"still": "stand still", "wave": "wave", "lively": "lively motion"}.get(
+            self.kind, self.kind)
+
     def describe(self) -> str:
         """What this phase asks for, in plain words."""
         parts = [_action_words(self)]
@@ -100,6 +131,9 @@ class Phase:
         if self.arms:
             parts.append(f"{self.arms} the arms")
         for osc in self.oscillations:
+            if self.kind == "jump" and osc.axis == "height":
+                parts.append(f"{osc.freq:.2g} jumps/s")
+                continue
             unit = "m" if osc.axis in ("height", "lateral") else "rad"
             parts.append(f"{osc.axis} oscillation {osc.amplitude:.2g} {unit} at {osc.freq:.2g} Hz")
         if self.height is not None and self.kind not in ("pose",):
@@ -187,10 +221,11 @@ class BehaviourSpec:
 
     @property
     def label(self) -> str:
-        """Short words for approach names: the first phase's action (and 'then ...')."""
-        first = _action_words(self.phases[0]).split(";")[0]
-        more = [p for p in self.phases[1:] if not p.implied]
-        return first + (", then more" if more else "")
+        """A few words for approach names (at most 30 characters): 'turn left, then stand'."""
+        names = [self.phases[0].short_label()] + [p.short_label() for p in self.phases[1:]
+                                                  if not p.implied]
+        label = ", then ".join(names)
+        return label if len(label) <= 30 else (names[0][:22] + ", then...")
 
     def describe(self) -> str:
         """The plan in plain text, e.g. 'phase 1, 0-2 s: turn 6.3 rad left in place; ...'."""
