@@ -8,9 +8,11 @@ The built-in designer writes its reward approaches from the spec (providers/buil
 ("faster", "turn the other way", "land softer") or failing judge checks to it.
 """
 
+from tabrl_core.behaviours.judge import judge_code
 from tabrl_core.behaviours.parser import parse
+from tabrl_core.behaviours.refine import refine_spec
 from tabrl_core.behaviours.spec import (EPISODE_S, BehaviourSpec, Oscillation, Phase, Rotation,
                                         Style, Target)
 
 __all__ = ["EPISODE_S", "BehaviourSpec", "Oscillation", "Phase", "Rotation", "Style", "Target",
-           "parse"]
+           "judge_code", "parse", "refine_spec"]
