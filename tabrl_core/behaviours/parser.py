@@ -188,7 +188,7 @@ def _clauses(items: list[Item]) -> list[Clause]:
                 clause.joiner = "seq" if clause.joiner != "start" else "start"
             elif item.cat == "without":
                 clause.joiner = "without"
-            pending_neg = item.cat == "without" and False
+            pending_neg = item.cat == "without"
             continue
         if clause.until and item.cat not in ("action",):
             clause.until.append(item)
@@ -203,13 +203,11 @@ def _clauses(items: list[Item]) -> list[Clause]:
                 clause.free_directions, clause.free_quantities = [], []
             clause.uses.append(use)
             pending_neg = False
-        elif item.cat == "direction":
-            if pending_neg and not clause.uses:
+        elif item.cat == "direction":  # belongs to the action before it ("move forward")
+            if pending_neg:
                 clause.negated_directions.append(item.value)
-            elif clause.uses and clause.uses[-1].negated == pending_neg:
+            elif clause.uses:
                 clause.uses[-1].directions.append((item.value, item.text))
-            elif pending_neg:
-                clause.negated_directions.append(item.value)
             else:
                 clause.free_directions.append((item.value, item.text))
         elif item.cat == "quantity":
@@ -318,6 +316,8 @@ def _apply_use(d: Draft, use: Use, body: Body, has_body: bool) -> None:
     if a.kind in ("move", "jump", "turn", "flip"):
         travel = [x for x in dirs if _direction_velocity(x)] or ([a.direction] if a.direction
                                                                 else [])
+        if "sideways" in travel and ({"left", "right"} & set(travel)):
+            travel.remove("sideways")  # "sideways to the right"
         if a.kind == "turn" and any(x in ("left", "right") for x in travel) and \
                 not any(_direction_velocity(x) and x not in ("left", "right") for x in travel):
             travel = [x for x in travel if x not in ("left", "right")]
@@ -432,12 +432,12 @@ def _apply_body(d: Draft, clause: Clause, body: Body, main: str) -> None:
             d.contact = chosen
             d.raised = tuple(f.index for f in body.feet if f.index not in chosen)
         if body.feet and all(f.front is not None for f in body.feet) and d.raised:
-            up_front = all(body.feet[i].front for i in d.raised)
-            up_back = not any(body.feet[i].front for i in d.raised)
-            if len(d.raised) >= 2 and up_front:
+            fronts = {body.feet[i].front for i in d.raised}
+            backs = {body.feet[i].front for i in d.contact}
+            if fronts == {True} and backs == {False}:  # rearing up on the back feet
                 d.put("pitch", -0.5, "front feet up")
                 d.put("height", 1.1, "front feet up")
-            elif len(d.raised) >= 2 and up_back:
+            elif fronts == {False} and backs == {True}:  # a handstand on the front feet
                 d.put("pitch", 0.5, "back feet up")
         if d.kind in ("still", "hold", "raise", "lively"):
             d.kind = "pose"
@@ -464,7 +464,7 @@ def _apply_negations(d: Draft, clause: Clause, body: Body) -> None:
     for x in clause.negated_directions:
         vel = _direction_velocity(x)
         if vel and vel[0]:
-            _zero(d, "vx", "not " + x)
+            _zero(d, "vx", x)
 
 
 def _zero(d: Draft, name: str, words: str) -> None:
@@ -550,9 +550,10 @@ def _read_phase(clauses: list[Clause], body: Body) -> Draft | None:
             d.duration = clause.duration
         if clause.until:
             _read_until(d, clause.until)
-        _apply_negations(d, clause, body)
     if d.kind == "move" and d.vx is None and d.vy is None and d.default_speed:
-        d.vx = d.default_speed
+        d.put("vx", d.default_speed, "forward")
+    for clause in clauses:
+        _apply_negations(d, clause, body)
     _check_still_conflict(d, clauses)
     if d.kind == "turn" and (d.vx or d.vy):
         d.kind = "move"
@@ -691,7 +692,8 @@ def _natural_duration(phase: Phase, body: Body) -> float | None:
         rate = abs(phase.yaw_rate.value) if phase.yaw_rate and phase.yaw_rate.value else 1.5
         return abs(phase.turn.value) / min(rate, body.ranges.max_yaw_rate or rate)
     if phase.kind == "jump" and phase.repeat > 1:
-        return float(phase.repeat)
+        rate = next((o.freq for o in phase.oscillations if o.axis == "height"), 1.0)
+        return phase.repeat / rate
     if phase.distance is not None:
         speed = abs((phase.vx.value if phase.vx else 0) or (phase.vy.value if phase.vy else 0))
         return phase.distance.value / max(speed, 0.1)
@@ -759,7 +761,7 @@ def parse(text: str, robot: str | RobotContract) -> BehaviourSpec:
     unknown = tuple(dict.fromkeys(w for c in clauses for w in c.unknown))
     groups: list[list[Clause]] = []
     for clause in clauses:
-        if clause.joiner in ("start", "seq") or not groups:
+        if clause.joiner in ("start", "seq") or not groups or _turn_then_move(groups[-1], clause):
             groups.append([clause])
         else:
             groups[-1].append(clause)
@@ -790,6 +792,13 @@ def parse(text: str, robot: str | RobotContract) -> BehaviourSpec:
                              understood=False)
     return BehaviourSpec(contract.robot_id, text, _schedule(phases, body, notes), tuple(notes),
                          unknown)
+
+
+def _turn_then_move(group: list[Clause], clause: Clause) -> bool:
+    """'turn around and walk back': a turn by an angle, then a move, reads as a sequence."""
+    turns = any(u.action.turn or any(q.dimension == "angle" for q in u.quantities)
+                for c in group for u in c.uses if u.action.kind == "turn")
+    return turns and any(u.action.kind == "move" and not u.negated for u in clause.uses)
 
 
 def _only_holds(group: list[Clause]) -> bool:

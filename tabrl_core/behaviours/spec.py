@@ -201,6 +201,8 @@ def _action_words(phase: Phase) -> str:
         words.append("wave")
     if phase.kind == "oscillate" and not words:
         words.append("oscillate in place")
+    if not words and phase.kind == "move" and phase.vx is not None:
+        words.append("step in place")
     if phase.kind == "still" or (not words and phase.kind in ("move", "turn")):
         words.append("stand still")
     if phase.kind == "lively" and not words:

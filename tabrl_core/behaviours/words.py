@@ -43,7 +43,6 @@ UNITS: dict[tuple[str, ...], tuple[str, float]] = {
     ("rotation",): ("angle", 2 * math.pi), ("rotations",): ("angle", 2 * math.pi),
     ("revolution",): ("angle", 2 * math.pi), ("revolutions",): ("angle", 2 * math.pi),
     ("spin",): ("angle", 2 * math.pi), ("spins",): ("angle", 2 * math.pi),
-    ("circle",): ("angle", 2 * math.pi), ("circles",): ("angle", 2 * math.pi),
     ("hz",): ("freq", 1.0), ("hertz",): ("freq", 1.0),
     ("times", "per", "second"): ("freq", 1.0), ("times", "a", "second"): ("freq", 1.0),
     ("times",): ("count", 1.0), ("time",): ("count", 1.0),
