@@ -91,7 +91,7 @@ class _Bars:
     def __init__(self, runs: list[TaskRun], enabled: bool):
         from tqdm import tqdm
 
-        self.bars = {}
+        self.bars, self.shown = {}, {}
         for position, run in enumerate(r for r in runs if r.run_id):
             label = f"task {run.task.index} {run.task.robot}: {run.task.behavior}"
             self.bars[run.run_id] = tqdm(total=1.0, desc=label[:48], position=position,
@@ -103,7 +103,8 @@ class _Bars:
         bar, counts = self.bars[run_id], status["counts"]
         shown = (round(status["progress"], 2), f"{counts['succeeded']} done, "
                  f"{counts['failed']} failed, {counts['running']} running")
-        if (bar.n, bar.postfix) != shown:  # redraw only on change: stderr may be a log file
+        if self.shown.get(run_id) != shown:  # redraw only on change: stderr may be a log file
+            self.shown[run_id] = shown
             bar.n, bar.postfix = shown
             bar.refresh()
 
