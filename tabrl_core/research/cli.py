@@ -40,7 +40,7 @@ def _policy(args: argparse.Namespace) -> int:
 
 def add_benchmark_command(subparsers) -> None:
     """`tabrl benchmark SUITE.csv --providers ... --steps N --out DIR [--backend local|modal]`."""
-    from tabrl_core.jobs.api import BACKENDS
+    from tabrl_core.budgets import BACKENDS
 
     parser = subparsers.add_parser(
         "benchmark", help="run a suite of tasks across providers: leaderboard, Parquet, report")

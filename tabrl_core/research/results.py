@@ -6,10 +6,13 @@ request's tokens and cost (the first approach the remainder), so sums over rows 
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 STAT_COLUMNS = ("episode_return", "distance_travelled", "displacement", "mean_forward_speed",
                 "yaw_turned", "upright_fraction")
@@ -70,6 +73,12 @@ def results_table(rows: list[dict]) -> pa.Table:
                                  for row in rows], schema=RESULTS_SCHEMA)
 
 
+def write_results(rows: list[dict], path: Path) -> Path:
+    """Write the results rows to the Parquet file `path`."""
+    pq.write_table(results_table(rows), path)
+    return path
+
+
 def leaderboard(rows: list[dict], requests: list[ProviderTask]) -> list[dict]:
     """One row per provider (in the order first asked), with LEADERBOARD_COLUMNS."""
     board = []
@@ -102,3 +111,12 @@ def leaderboard(rows: list[dict], requests: list[ProviderTask]) -> list[dict]:
 def checks_json(judge: dict) -> str:
     """A verdict's checks as a JSON string (an empty list when there are none)."""
     return json.dumps(judge.get("checks") or [])
+
+
+def write_leaderboard(board: list[dict], path: Path) -> Path:
+    """Write the leaderboard rows to the CSV file `path` (LEADERBOARD_COLUMNS)."""
+    with Path(path).open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=LEADERBOARD_COLUMNS)
+        writer.writeheader()
+        writer.writerows(board)
+    return path

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tabrl_core.research.results import (STAT_COLUMNS, ProviderTask, checks_json, leaderboard,
-                                         results_table, shares)
+                                         shares, write_leaderboard, write_results)
 from tabrl_core.research.suite import Task, read_suite
 
 NOT_JUDGED = "not judged: the job has no judge verdict"
@@ -214,22 +214,15 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
     budget out of range, and ModalUnavailableError when Modal cannot be used at all; a task
     that cannot run fails alone.
     """
-    import pyarrow.parquet as pq
-
-    from tabrl_core.jobs import BACKENDS, modal_backend
+    from tabrl_core.budgets import check_steps
+    from tabrl_core.jobs import modal_backend
     from tabrl_core.jobs.records import new_id
     from tabrl_core.providers.registry import select_configs
     from tabrl_core.research import index, report
-    from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
 
     tasks = suite if isinstance(suite, list) else read_suite(suite)
     providers = [c.id for c in select_configs(providers)]
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    top = STEPS_MAX_LOCAL if backend == "local" else STEPS_MAX_GPU
-    if not STEPS_MIN <= steps <= top:
-        raise ValueError(f"steps must be between {STEPS_MIN:,} and {top:,} on {backend}; "
-                         f"got {steps:,}")
+    check_steps(steps, backend)  # also rejects an unknown backend
     if backend == "modal":
         modal_backend.check_ready()
     out = Path(out).resolve()
@@ -255,8 +248,8 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
         rows += task_rows
         requests += task_requests
     board = leaderboard(rows, requests)
-    pq.write_table(results_table(rows), out / "results.parquet")
-    _write_csv(board, out / "leaderboard.csv")
+    write_results(rows, out / "results.parquet")
+    write_leaderboard(board, out / "leaderboard.csv")
     meta = {"id": benchmark_id, "dir": str(out), "suite": suite_name or (
         str(suite) if not isinstance(suite, list) else "tasks"), "providers": providers,
         "steps": steps, "backend": backend, "seed": seed, "tasks": len(tasks),
@@ -266,14 +259,3 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
     report.write_report(out, meta, board, rows)
     index.record(meta)
     return BenchmarkResult(benchmark_id, out, board, rows, meta["failed_tasks"])
-
-
-def _write_csv(rows: list[dict], path: Path) -> None:
-    import csv
-
-    from tabrl_core.research.results import LEADERBOARD_COLUMNS
-
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=LEADERBOARD_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
