@@ -49,6 +49,10 @@ _EXPORTS = {
     "TrainConfig": "tabrl_core.training",
     "load_checkpoint": "tabrl_core.training",
     "rollout_policy": "tabrl_core.training",
+    "run_benchmark": "tabrl_core.research",
+    "list_benchmarks": "tabrl_core.research",
+    "export_run": "tabrl_core.research",
+    "export_policy": "tabrl_core.research",
 }
 
 __all__ = sorted(_EXPORTS)

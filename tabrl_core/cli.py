@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     from tabrl_core.jobs import add_cancel_command, add_status_command, add_worker_command
     from tabrl_core.judging.cli import add_judge_command
     from tabrl_core.providers.cli import add_approaches_command
+    from tabrl_core.research.cli import (add_benchmark_command, add_export_command,
+                                         add_policy_command)
     from tabrl_core.robots.gallery import add_models_command
 
     parser = argparse.ArgumentParser(prog="tabrl", description=__doc__)
@@ -147,19 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.set_defaults(func=_pretrain)
 
     for add in (add_models_command, add_approaches_command, add_worker_command,
-                add_status_command, add_cancel_command, add_judge_command):
+                add_status_command, add_cancel_command, add_judge_command,
+                add_benchmark_command, add_export_command, add_policy_command):
         add(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tabrl` command."""
+    from tabrl_core.jobs import ModalUnavailableError
+    from tabrl_core.research.policy import PolicyExportError
     from tabrl_core.robots import UnknownRobotError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, UnknownRobotError, ValueError, KeyError) as exc:
+    except (CliError, UnknownRobotError, ValueError, KeyError, ModalUnavailableError,
+            PolicyExportError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"tabrl {args.command}: {message}", file=sys.stderr)
         return 2
