@@ -19,7 +19,7 @@ LEVELS = {
     "media": 4,
     "jobs": 5,
     "research": 6,
-    "cli": 6, "__main__": 6, "__init__": 6,
+    "cli": 6, "__main__": 6, "__init__": 6, "notebook": 6,
 }
 
 
