@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
-                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS)
+                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS,
+                                         RESERVED_COMPONENT_NAMES)
 
 PARAMS = ("s", "a", "prev_a")
 RESERVED = frozenset(PARAMS) | {"jnp", "reward"} | set(ALLOWED_BUILTINS)
@@ -268,6 +269,10 @@ class _Checker:
         if not COMPONENT_NAME.match(name) or len(name) > LIMITS.max_component_name_chars:
             _fail(key, f"component name {name[:60]!r} must be an identifier (letters, digits, `_`) "
                        f"of at most {LIMITS.max_component_name_chars} characters")
+        if name.lower() in RESERVED_COMPONENT_NAMES:
+            _fail(key, f"component name {name!r} is reserved: TabRL already uses it beside the "
+                       "components (curves, metrics, stats); pick another name, e.g. "
+                       f"{name.lower() + '_term'!r}")
         return name
 
     # Expressions.
