@@ -8,6 +8,7 @@ The notebook API (it mirrors the design document's endpoints)::
     batch = tabrl.start_batch("go1", approaches, 10_000)  # POST /api/training/batch
     tabrl.get_status(batch.id)                            # GET  /api/training/{id}/status
     tabrl.render(job_id)                                  # POST /api/training/render
+    tabrl.judge(run_id)                                   # judge the videos again
 
 In Jupyter (see tabrl_core.notebook): the batch shows its progress live and then its video grid;
 `tabrl.wait(id)`, `tabrl.results(id)` and `tabrl.curves(id)` (DataFrames), `tabrl.show(id)`,
@@ -46,6 +47,8 @@ _EXPORTS = {
     "estimate": "tabrl_core.jobs",
     "list_runs": "tabrl_core.jobs",
     "render": "tabrl_core.jobs",
+    "judge": "tabrl_core.judging",
+    "judge_run": "tabrl_core.judging",
     "run": "tabrl_core.notebook",
     "job": "tabrl_core.notebook",
     "wait": "tabrl_core.notebook",
@@ -59,6 +62,10 @@ _EXPORTS = {
     "TrainConfig": "tabrl_core.training",
     "load_checkpoint": "tabrl_core.training",
     "rollout_policy": "tabrl_core.training",
+    "run_benchmark": "tabrl_core.research",
+    "list_benchmarks": "tabrl_core.research",
+    "export_run": "tabrl_core.research",
+    "export_policy": "tabrl_core.research",
 }
 
 __all__ = sorted(_EXPORTS)
