@@ -22,8 +22,7 @@ import app_runs
 import tabrl_core as tabrl
 from tabrl_core.jobs.queue import claim_next_group
 from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
-from tabrl_core.notebook import CURVE_COLUMNS, RESULT_COLUMNS, Status, waiting
-from tabrl_core.notebook.tables import results_frame
+from tabrl_core.notebook import CURVE_COLUMNS, RESULT_COLUMNS, waiting
 from tabrl_core.providers import Approach
 from tabrl_core.store import opened
 
@@ -129,46 +128,45 @@ def test_a_run_whose_videos_were_deleted_says_which_are_missing():
     assert tabrl.results(run_id)["artifact_problems"][1] == [f"video missing: {video}"]
 
 
-def judged(status: dict) -> dict:
-    """`status` with the judge's verdicts, ranking and scoreboard as get_status carries them once
-    a run is judged (docs/judging.md): one pass, one miss, one not judged."""
-    checks = [{"name": "roll_rate", "value": 1.9, "target": ">= 1.5", "passed": True,
-               "score": 1.0},
-              {"name": "<i>upright</i>", "value": 0.5, "target": ">= 0.8", "passed": False,
-               "score": 0.4}]
-    verdicts = [
-        {"score": 1.0, "passed": True, "verdict": "passed all 1 checks", "by": "builtin",
-         "checks": checks[:1]},
-        {"score": 0.7, "passed": False, "verdict": "failed 1 of 2 checks: <i>upright</i> 0.5",
-         "by": "code:anthropic", "checks": checks},
-        {"score": None, "passed": None, "verdict": "not judged: trajectory predates the judge",
-         "by": "builtin", "checks": []}]
-    jobs = status["jobs"]
-    for job, verdict in zip(jobs, verdicts):
-        job["judge"] = verdict
-    status["ranking"] = [{"job_id": j["id"], "provider": j["provider"], "name": j["name"],
-                          "score": j["judge"]["score"], "passed": j["judge"]["passed"]}
-                         for j in jobs[:2]]
-    status["providers"] = {"builtin": {"approaches": 3, "judged": 2, "passes": 1,
-                                       "mean_score": 0.85, "best_score": 1.0}}
-    return status
+def judged_run() -> str:
+    """A finished run whose three jobs hold verdicts made by the judge's own functions, stored
+    as `judge_run` stores them: one passed, one failed a check, one not judged."""
+    from tabrl_core.judging.program import CheckResult
+    from tabrl_core.judging.verdict import not_judged, verdict
+
+    run_id = app_runs.finished_run()
+    roll = CheckResult("roll_rate", "at_least", 1.9, (1.5,))
+    upright = CheckResult("<i>upright</i>", "at_least", 0.5, (0.8,))
+    verdicts = [verdict([roll], "builtin"), verdict([roll, upright], "code:anthropic"),
+                not_judged("trajectory predates the judge", "builtin")]
+    with opened() as conn:
+        conn.executemany("UPDATE jobs SET judge = ? WHERE id = ?",
+                         [(json.dumps(v), j["id"])
+                          for v, j in zip(verdicts, tabrl.get_status(run_id)["jobs"])])
+        conn.execute("UPDATE runs SET judge_provider = 'builtin', judge_valid = 1,"
+                     " judge_code = 'def judge(t):\n    return {}  # <b>' WHERE id = ?",
+                     (run_id,))
+    return run_id
 
 
 def test_verdicts_show_in_the_jobs_table_under_each_video_and_in_the_results():
-    status = judged(tabrl.get_status(app_runs.finished_run()))
-    page = Status(status)._repr_html_()
-    assert "1.00 passed · by builtin" in page and "0.70 failed · by code:anthropic" in page
+    run_id = judged_run()
+    page = tabrl.run(run_id)._repr_html_()
+    assert "1.00 passed · by builtin" in page and "failed · by code:anthropic" in page
     assert "not judged: trajectory predates the judge" in page
     assert "&lt;i&gt;upright&lt;/i&gt; 0.5 &gt;= 0.8 missed" in page and "<i>" not in page
-    assert "<b>Ranking</b>: Approach 1 (1.00, passed) › Approach 2 (0.70)" in page
-    assert "Built-in: mean 0.85, 1 of 2 passed" in page
+    assert re.search(r"<b>Ranking</b>: Approach 1 \(1.00, passed\) › Approach 2 \(0.\d\d\)",
+                     page)
+    assert "Built-in: mean " in page and "1 of 2 passed" in page
+    assert "Judge program (by builtin)" in page and "# &lt;b&gt;" in page
     captions = [c["stats"] for c in grid_data(page)["rows"][0]["cells"]]
     assert captions[0].endswith("· judge 1.00 passed · by builtin")
     assert captions[2].endswith("· judge not judged: trajectory predates the judge")
-    results = results_frame(status)
+    results = tabrl.results(run_id)
     _assert_dtypes(results, RESULT_COLUMNS)
     assert list(results["rank"]) == [1, 2, pd.NA]
-    assert list(results["judge_score"].fillna(-1)) == [1.0, 0.7, -1]
+    assert results["judge_score"][0] == 1.0 and 0 < results["judge_score"][1] < 1
+    assert pd.isna(results["judge_score"][2])
     assert list(results["judge_passed"].fillna(False)) == [True, False, False]
     assert results["judge_verdict"][2] == "not judged: trajectory predates the judge"
     assert results["judge"][1]["by"] == "code:anthropic"

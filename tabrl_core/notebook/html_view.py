@@ -166,20 +166,24 @@ def curves_block(jobs: list[dict], labels: dict[str, str]) -> str:
 
 def judging_block(status: dict, labels: dict[str, str]) -> str:
     """The judge's ranking of the run's approaches (best first), each provider's mean score and
-    passes, or why judging failed; '' for a run that was not judged."""
+    passes, and the judge program (its code as text, or why it is invalid); '' for a run that
+    has no judge yet."""
     parts = []
-    if error := status["run"].get("judge_error"):
-        parts.append(f'<div class="error">{text(error)}</div>')
     if ranking := status.get("ranking"):
         items = [f"{text(r['name'])} ({r['score']:.2f}{', passed' if r['passed'] else ''})"
                  for r in ranking]
         parts.append(f"<div><b>Ranking</b>: {' › '.join(items)}</div>")
-    if providers := status.get("providers"):
-        items = [f"{text(labels.get(p, p))}: mean {row['mean_score']:.2f}, {row['passes']} of"
-                 f" {row['judged']} passed" for p, row in providers.items()
+    providers = [f"{text(labels.get(p, p))}: mean {row['mean_score']:.2f}, {row['passes']} of"
+                 f" {row['judged']} passed" for p, row in (status.get("providers") or {}).items()
                  if row.get("mean_score") is not None]
-        if items:
-            parts.append(f"<div><b>Providers</b>: {' · '.join(items)}</div>")
+    if providers:
+        parts.append(f"<div><b>Providers</b>: {' · '.join(providers)}</div>")
+    program = status.get("judge_program") or {}
+    if program.get("error"):
+        parts.append(f'<div class="error">judge: {text(program["error"])}</div>')
+    if program.get("code"):
+        parts.append(f"<details><summary>Judge program (by {text(program['by'])})</summary>"
+                     f"<pre>{text(program['code'])}</pre></details>")
     return "".join(parts)
 
 
