@@ -21,10 +21,11 @@ import pytest
 import app_runs
 import tabrl_core as tabrl
 from tabrl_core.jobs.queue import claim_next_group
-from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
+from tabrl_core.jobs.records import JobOutcome, JobRef, finish_job, write_progress
+from tabrl_core.jobs.view import VERDICT_GRACE_S
 from tabrl_core.notebook import CURVE_COLUMNS, RESULT_COLUMNS, waiting
 from tabrl_core.providers import Approach
-from tabrl_core.store import opened
+from tabrl_core.store import opened, record_artifact, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -255,33 +256,80 @@ def test_wait_times_out_naming_the_run_and_leaves_it_queued():
     assert tabrl.get_status(run_id)["counts"]["queued"] == 3
 
 
-def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs():
-    run_id = running_run()
+def wait_while(run_id: str, change, monkeypatch) -> dict:
+    """`tabrl.wait(run_id)` while another thread, once wait has polled the store, makes
+    `change()` (as a worker or the judge would); returns what wait returned."""
     polled = threading.Event()
-
-    def finish_when_polled() -> None:
-        polled.wait(30)
-        with opened() as conn:
-            for job in tabrl.get_status(run_id)["jobs"]:
-                finish_job(conn, tabrl.jobs.records.JobRef(job["id"], job["attempt"]),
-                           JobOutcome("failed", "stopped by the test"))
-
     real_fetch = waiting.fetch_status
 
     def fetch(id_):
         polled.set()
         return real_fetch(id_)
 
-    finisher = threading.Thread(target=finish_when_polled)
-    finisher.start()
+    def change_once_polled() -> None:
+        polled.wait(30)
+        change()
+
+    monkeypatch.setattr(waiting, "fetch_status", fetch)
+    changer = threading.Thread(target=change_once_polled)
+    changer.start()
     try:
-        waiting.fetch_status = fetch
-        status = tabrl.wait(run_id, timeout=60, poll_s=0.05)
+        return tabrl.wait(run_id, timeout=60, poll_s=0.05)
     finally:
-        waiting.fetch_status = real_fetch
-        finisher.join()
+        changer.join()
+
+
+def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs(monkeypatch):
+    run_id = running_run()
+
+    def finish() -> None:
+        with opened() as conn:
+            for job in tabrl.get_status(run_id)["jobs"]:
+                finish_job(conn, JobRef(job["id"], job["attempt"]),
+                           JobOutcome("failed", "stopped by the test"))
+
+    status = wait_while(run_id, finish, monkeypatch)
     assert status["state"] == "finished" and status["counts"]["failed"] == 3
     assert "<table>" in status._repr_html_()
+
+
+def trained_unjudged_run() -> str:
+    """A run whose jobs have just succeeded, each with a trajectory, and are not judged yet: a
+    worker's state between the last job and its judging."""
+    run_id = app_runs.finished_run()
+    with opened() as conn, transaction(conn):
+        for job in tabrl.get_status(run_id)["jobs"]:
+            path = Path(job["artifacts"]["video"]).with_name("trajectory.npz")
+            path.write_bytes(b"rollout")
+            record_artifact(conn, job["id"], job["attempt"], "trajectory", path)
+    return run_id
+
+
+def test_wait_also_waits_for_the_judge_of_a_run_that_just_ended(monkeypatch):
+    from tabrl_core.judging.verdict import not_judged
+
+    run_id = trained_unjudged_run()
+    with pytest.raises(TimeoutError, match=rf"run {run_id} did not finish within 0.3 s "
+                                           r"\(being judged\)"):
+        tabrl.wait(run_id, timeout=0.3)
+    assert "the judge is grading the rollouts" in tabrl.run(run_id)._repr_html_()
+
+    def judge() -> None:
+        with opened() as conn:
+            conn.execute("UPDATE jobs SET judge = ? WHERE run = ?",
+                         (json.dumps(not_judged("a test verdict", "builtin")), run_id))
+
+    status = wait_while(run_id, judge, monkeypatch)
+    assert [j["judge"]["verdict"] for j in status["jobs"]] == ["not judged: a test verdict"] * 3
+
+
+def test_a_run_that_ended_long_ago_without_verdicts_is_not_waited_for():
+    run_id = trained_unjudged_run()
+    with opened() as conn:
+        conn.execute("UPDATE jobs SET finished = finished - ? WHERE run = ?",
+                     (VERDICT_GRACE_S + 1, run_id))
+    assert tabrl.wait(run_id, timeout=5).settled
+    assert "grading" not in tabrl.run(run_id)._repr_html_()
 
 
 def test_an_interrupt_stops_only_the_waiting_and_says_how_to_reattach(monkeypatch, capsys):
