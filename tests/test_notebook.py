@@ -290,7 +290,7 @@ def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs(mo
 
     status = wait_while(run_id, finish, monkeypatch)
     assert status["state"] == "finished" and status["counts"]["failed"] == 3
-    assert "<table>" in status._repr_html_()
+    assert "<table class=\"jobs\">" in status._repr_html_()
 
 
 def trained_unjudged_run() -> str:
