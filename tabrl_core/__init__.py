@@ -8,6 +8,7 @@ The notebook API (it mirrors the design document's endpoints)::
     batch = tabrl.start_batch("go1", approaches, 10_000)  # POST /api/training/batch
     tabrl.get_status(batch.id)                            # GET  /api/training/{id}/status
     tabrl.render(job_id)                                  # POST /api/training/render
+    tabrl.refine(job_id, "land softer")                   # the next version of one approach
 
 Names are imported on first use, so `import tabrl_core` stays light (no JAX, no MuJoCo) for the
 Streamlit page process.
@@ -30,6 +31,8 @@ _EXPORTS = {
     "generate_approaches": "tabrl_core.providers",
     "provider_statuses": "tabrl_core.providers",
     "Approach": "tabrl_core.providers",
+    "own_approach": "tabrl_core.providers.own",
+    "check_code": "tabrl_core.providers.own",
     "compile_reward": "tabrl_core.rewards",
     "compile_rewards": "tabrl_core.rewards",
     "RewardValidationError": "tabrl_core.rewards",
@@ -42,6 +45,10 @@ _EXPORTS = {
     "estimate": "tabrl_core.jobs",
     "list_runs": "tabrl_core.jobs",
     "render": "tabrl_core.jobs",
+    "refine": "tabrl_core.refine",
+    "auto_refine": "tabrl_core.refine",
+    "lineage": "tabrl_core.refine",
+    "RefineError": "tabrl_core.refine",
     "train_population": "tabrl_core.training",
     "TrainConfig": "tabrl_core.training",
     "load_checkpoint": "tabrl_core.training",

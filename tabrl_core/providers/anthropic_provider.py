@@ -13,7 +13,7 @@ from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
 
 class AnthropicClient:
@@ -31,7 +31,7 @@ class AnthropicClient:
             message = self._client.messages.create(
                 model=self._model, max_tokens=MAX_OUTPUT_TOKENS, system=prompt.system,
                 messages=[{"role": "user", "content": prompt.user}],
-                output_config={"format": {"type": "json_schema", "schema": APPROACHES_SCHEMA}},
+                output_config={"format": {"type": "json_schema", "schema": prompt.schema}},
                 timeout=timeout_s)
         except anthropic.APITimeoutError:
             raise timed_out(self._label, timeout_s) from None

@@ -10,7 +10,7 @@ from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
 API_VERSION = "v1beta"
 _BLOCKED = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "MODEL_ARMOR",
@@ -38,7 +38,7 @@ class GeminiClient:
         """Send `prompt` once, waiting at most `timeout_s`."""
         config = types.GenerateContentConfig(
             system_instruction=prompt.system, max_output_tokens=MAX_OUTPUT_TOKENS,
-            response_mime_type="application/json", response_json_schema=APPROACHES_SCHEMA,
+            response_mime_type="application/json", response_json_schema=prompt.schema,
             http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
         try:
             response = self._client.models.generate_content(

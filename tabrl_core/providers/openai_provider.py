@@ -8,7 +8,7 @@ from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
 SCHEMA_NAME = "reward_approaches"
 
@@ -45,7 +45,7 @@ class OpenAIClient:
                 model=self._model, instructions=prompt.system, input=prompt.user,
                 max_output_tokens=MAX_OUTPUT_TOKENS, store=False, timeout=timeout_s,
                 text={"format": {"type": "json_schema", "name": SCHEMA_NAME,
-                                 "schema": APPROACHES_SCHEMA, "strict": True}})
+                                 "schema": prompt.schema, "strict": True}})
         except openai.OpenAIError as err:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON
