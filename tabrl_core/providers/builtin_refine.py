@@ -30,6 +30,8 @@ ADDABLE: dict[str, Callable[[], p.Term]] = {
     "upright": lambda: p.upright(0.2),
 }
 """Terms a refinement may add to a strategy that lacks them (at the designer's weights)."""
+VELOCITY_TERMS = ("forward_velocity", "backward_velocity", "velocity_tracking")
+"""The designer's names for the terms that reward moving in the asked direction."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ def build(design: Design, contract: RobotContract) -> Approach:
     terms = BUILDERS[design.intent.kind](design.strategy, design.intent, contract)
     present = {t.name for t in terms}
     extra = [ADDABLE[name]() for name in design.weights if name not in present and name in ADDABLE]
-    terms = [replace(t, weight=t.weight * design.weights.get(t.name, 1.0)) for t in terms[:-1]
-             ] + extra + terms[-1:]  # the survival bonus stays last
+    terms = [replace(t, weight=t.weight * design.weights.get(t.name, 1.0))
+             for t in terms[:-1] + extra] + terms[-1:]  # the survival bonus stays last
     terms = _alive_outweighs_penalties(terms)
     title, explain = STRATEGY_TEXT[design.strategy]
     description = (f"{explain.format(label=design.intent.label)} Terms: "
@@ -125,8 +127,10 @@ def _direction(sign: int) -> Edit:
         vx = moving.intent.vx
         target = sign * max(abs(vx), 0.4 if sign < 0 else 0.5)
         label = "walk backward" if sign < 0 else "walk forward"
-        if vx and math.copysign(1, vx) == sign:
-            return None
+        if vx and math.copysign(1, vx) == sign:  # the target is right: pursue it harder
+            for name in VELOCITY_TERMS:
+                design, _ = _reweight(design, name, 2.0, "")
+            return design, f"velocity weight x2 (the robot did not {label})"
         return _with(moving, f"forward velocity target {_fmt(vx)} -> {_fmt(target)} m/s "
                              f"({label})", vx=target, label=label)
     return edit
@@ -139,10 +143,12 @@ def _speed(factor: float) -> Edit:
         i = design.intent
         if i.kind == "move" and (i.vx or i.vy or i.yaw_rate):
             clip = lambda v: math.copysign(min(abs(v) * factor, MAX_SPEED), v)  # noqa: E731
-            return _with(design, f"speed targets x{factor:g} ({word}): forward {_fmt(i.vx)} -> "
-                                 f"{_fmt(clip(i.vx))} m/s, sideways {_fmt(i.vy)} -> "
-                                 f"{_fmt(clip(i.vy))} m/s, turning {_fmt(i.yaw_rate)} -> "
-                                 f"{_fmt(clip(i.yaw_rate))} rad/s",
+            moves = [(label, old, clip(old), unit) for label, old, unit in (
+                ("forward", i.vx, "m/s"), ("sideways", i.vy, "m/s"),
+                ("turning", i.yaw_rate, "rad/s")) if old]
+            said = ", ".join(f"{label} {_fmt(old)} -> {_fmt(new)} {unit}"
+                             for label, old, new, unit in moves)
+            return _with(design, f"speed targets x{factor:g} ({word}): {said}",
                          vx=clip(i.vx), vy=clip(i.vy), yaw_rate=clip(i.yaw_rate))
         freq = 2.0 if factor > 1 else 1.0
         return _with(design, f"rhythm {i.freq:g} -> {freq:g} Hz ({word})", freq=freq)
@@ -247,10 +253,12 @@ EDITS: dict[str, Edit] = {
     "lower": _height(False), "softer": _softer, "stabler": _stabler,
     "bigger": _amplitude(SPEED_UP), "smaller": _amplitude(SLOW_DOWN),
 }
-# A phrase the comment says wins over the opposite one a check suggests.
-OPPOSITES = {"faster": "slower", "slower": "faster", "higher": "lower", "lower": "higher",
-             "forward": "backward", "backward": "forward", "bigger": "smaller",
-             "smaller": "bigger", "turn_left": "turn_right", "turn_right": "turn_left"}
+# What each edit changes; what the comment asks about a dimension wins over the evidence.
+DIMENSIONS = {"forward": "speed", "backward": "speed", "faster": "speed", "slower": "speed",
+              "turn_other_way": "turning", "turn_more": "turning", "turn_left": "turning",
+              "turn_right": "turning", "higher": "height", "lower": "height",
+              "bigger": "amplitude", "smaller": "amplitude", "softer": "softness",
+              "stabler": "stability"}
 
 
 def comment_edits(comment: str | None) -> list[str]:
@@ -342,9 +350,8 @@ def revise_design(design: Design, comment: str | None, checks: list[dict] | None
     asked = comment_edits(comment)
     evidence = check_edits(checks) if checks is not None else rollout_edits(design.intent, stats)
     plan = [(edit, "the comment asks for it") for edit in asked]
-    for edit, why in evidence:
-        if edit not in asked and OPPOSITES.get(edit) not in asked:
-            plan.append((edit, why))
+    commented = {DIMENSIONS[edit] for edit in asked}
+    plan += [(edit, why) for edit, why in evidence if DIMENSIONS[edit] not in commented]
     changes, done = [], set()
     for edit, why in plan:
         if edit in done:
