@@ -3,8 +3,8 @@
 A built-in approach is a `Design`: one of the designer's strategies, the `Intent` it was built
 from, and weight factors on its terms. `refine` reads the user's comment (a phrase table:
 "faster", "slower", "backwards", "higher", "lower", "softer", "turn more", "turn the other
-way", "bigger", "more stable", ...) and the judge's failing checks (or, with no judge, the
-rollout against the intent), turns them into edits of that design, writes the revised reward
+way", "bigger", "more stable", ...) and the judge's failing checks (or, when no check says
+what to do, the rollout against the intent), turns them into edits of that design, writes the revised reward
 from the same builders, and says in plain words what it changed.
 """
 
@@ -343,12 +343,17 @@ def rollout_edits(intent: Intent, stats: dict) -> list[tuple[str, str]]:
     return found
 
 
-def revise_design(design: Design, comment: str | None, checks: list[dict] | None,
-                  stats: dict) -> tuple[Design, list[str]]:
-    """The design edited by the comment's phrases, then by the failing checks (or, without a
-    judge, the rollout); each change said in plain words."""
+def revise_design(design: Design, comment: str | None, judge: dict | None, stats: dict,
+                  contract: RobotContract) -> tuple[Design, list[str]]:
+    """The design edited by the comment's phrases, then by the judge's failing checks (or the
+    rollout, when no check says what to do); each change said in plain words. A failed judge
+    that points nowhere still pushes the task's own term harder."""
     asked = comment_edits(comment)
-    evidence = check_edits(checks) if checks is not None else rollout_edits(design.intent, stats)
+    if judge and judge.get("passed"):
+        evidence = []  # nothing is wrong by the judge's rules; only the comment asks
+    else:
+        evidence = (check_edits(judge["checks"]) if judge and judge.get("checks") else []
+                    ) or rollout_edits(design.intent, stats)
     plan = [(edit, "the comment asks for it") for edit in asked]
     commented = {DIMENSIONS[edit] for edit in asked}
     plan += [(edit, why) for edit, why in evidence if DIMENSIONS[edit] not in commented]
@@ -361,6 +366,11 @@ def revise_design(design: Design, comment: str | None, checks: list[dict] | None
         if outcome is not None:
             design, what = outcome
             changes.append(f"{what}, because {why}")
+    if not changes and judge and judge.get("passed") is False:
+        task = BUILDERS[design.intent.kind](design.strategy, design.intent, contract)[0].name
+        design, what = _reweight(design, task, SPEED_UP, f"{task} weight x{SPEED_UP:g}")
+        changes.append(f"{what}, because the judge failed ({judge.get('score', 0):.2f}) "
+                       "without a check that names a change")
     return design, changes
 
 
@@ -370,8 +380,8 @@ def refine(robot: str, behavior: str, parent: dict, comment: str | None,
     design. Raises ValueError when the parent is not a built-in design or nothing changes."""
     contract = contract_for(robot)
     design = design_of(parent["name"], behavior, parent.get("design"))
-    checks = None if not judge or judge.get("passed") is None else judge.get("checks", [])
-    revised, changes = revise_design(design, comment, checks, stats)
+    judged = judge if judge and judge.get("passed") is not None else None
+    revised, changes = revise_design(design, comment, judged, stats, contract)
     approach = build(revised, contract)
     if not changes or approach.code == parent["code"]:
         known = ", ".join(sorted(e.replace("_", " ") for e in EDITS))

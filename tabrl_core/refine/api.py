@@ -217,12 +217,13 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
         raise RefineError(f"run {run_id} has no judge verdicts, so there is nothing to tell a "
                           "failing approach from a passing one; judge it first")
     say = on_progress or (lambda _: None)
-    roots = list(verdicts)
+    roots, known = list(verdicts), dict(verdicts)
     failing, current, history = _failing(verdicts), run_id, []
     for round_ in range(1, rounds + 1):
         label = f"auto-refine {run_id} round {round_}/{rounds}"
         if not failing:
-            say(f"{label}: every approach passes its judge; done")
+            say(f"auto-refine {run_id}: every approach passes its judge after "
+                f"{round_ - 1} rounds")
             break
         say(f"{label}: refining {len(failing)} approaches that failed the judge")
         started = time.monotonic()
@@ -243,6 +244,7 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
         current, _ = _start(parents, rows, steps, start_worker=False)
         wait_for_run(current, say, label, poll_s, inline_worker)
         verdicts = judge_verdicts(current)
+        known.update(verdicts)
         failing = _failing(verdicts)
         passed = [j for j, v in verdicts.items() if v and v.get("passed")]
         history.append({"round": round_, "run_id": current, "refined": list(verdicts),
@@ -250,13 +252,17 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
                         "wall_s": round(time.monotonic() - started, 1)})
         say(f"{label}: {len(passed)} of {len(rows)} refinements pass their judge")
     return {"run_id": run_id, "rounds": history,
-            "approaches": [_outcome(root) for root in roots]}
+            "approaches": [_outcome(root, known) for root in roots]}
 
 
-def _outcome(root: str) -> dict:
-    versions = lineage(root)
-    last = versions[-1]
-    return {"job_id": root, "final_job": last["job_id"],
-            "passed": bool(last["judge"] and last["judge"].get("passed")),
-            "versions": [{k: v[k] for k in ("job_id", "run_id", "round", "name", "state",
-                                            "score", "change_reason")} for v in versions]}
+def _outcome(root: str, verdicts: dict[str, dict | None]) -> dict:
+    """A root job's chain of versions with the verdicts auto-refine saw."""
+    versions = []
+    for v in lineage(root):
+        verdict = verdicts.get(v["job_id"], v["judge"])
+        versions.append({**{k: v[k] for k in ("job_id", "run_id", "round", "name", "state",
+                                              "change_reason")},
+                         "score": verdict.get("score") if verdict else None,
+                         "passed": verdict.get("passed") if verdict else None})
+    return {"job_id": root, "final_job": versions[-1]["job_id"],
+            "passed": bool(versions[-1]["passed"]), "versions": versions}
