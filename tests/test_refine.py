@@ -70,7 +70,7 @@ def test_refine_stores_lineage_and_diff_and_fine_tunes_the_parent(parent):
     assert started.round == 1 and started.provider == "builtin" and started.init == "parent"
     assert started.diff.startswith("--- v1: Direct: walk forward\n+++ v2: Direct: walk backward")
     assert "+    backward_velocity = " in started.diff and "-    forward_velocity" in started.diff
-    assert "forward velocity target +0.5 -> -0.5 m/s" in started.change_reason
+    assert "forward velocity 0.5 -> -0.5 m/s (reverse)" in started.change_reason
     _train_all()
     assert _snapshot(parent["id"]) == before  # the parent is only read
 
@@ -82,7 +82,9 @@ def test_refine_stores_lineage_and_diff_and_fine_tunes_the_parent(parent):
     assert second["parent_job"] == job["id"] and second["comment"] == "good, but walk backwards"
     assert second["diff"] == started.diff and second["change_reason"] == started.change_reason
     assert second["state"] == "succeeded" and second["video"]
-    assert "judge_before" in second and "judge_after" in second
+    assert first["judge"] and first["judge"]["by"] == "builtin"  # the worker judged both
+    assert second["judge_before"] == first["judge"] and second["judge_after"] == second["judge"]
+    assert second["judge"]["checks"] and second["score"] == second["judge"]["score"]
     child = jobs.get_status(started.run_id)
     assert child["run"]["parent_run"] == parent["id"]
     assert child["run"]["behavior"] == "walk forward"
@@ -138,6 +140,8 @@ def test_an_llm_revision_goes_through_the_sdk_with_the_refine_prompt(parent):
     assert code in user
     assert "| velocity_tracking |" in user  # the parent's component statistics
     assert "mean forward speed along the heading" in user
+    assert job["judge"]["checks"] and all(f"- {c['name']}: " in user
+                                          for c in job["judge"]["checks"])
     properties = body["output_config"]["format"]["schema"]["properties"]
     assert set(properties["approaches"]["items"]["properties"]) == {
         "name", "description", "changes", "code"}
@@ -194,11 +198,16 @@ def test_failed_running_and_unknown_jobs_say_why_they_cannot_be_refined(parent):
 
 
 def _judge_passing_from_round(passing_round: int):
+    """A judge that fails every version before `passing_round` on its walked distance."""
     def verdicts(run_id: str) -> dict:
-        return {j["id"]: {"score": 1.0 if j["round"] >= passing_round else 0.2,
-                          "passed": j["round"] >= passing_round, "verdict": "", "by": "test",
-                          "checks": []}
-                for j in jobs.get_status(run_id)["jobs"] if j["state"] == "succeeded"}
+        out = {}
+        for j in jobs.get_status(run_id)["jobs"]:
+            passed = j["round"] >= passing_round
+            check = {"name": "forward_distance_m", "value": 0.1, "target": ">= 1.5",
+                     "passed": passed}
+            out[j["id"]] = {"score": 1.0 if passed else 0.2, "passed": passed, "verdict": "",
+                            "by": "test", "checks": [check]}
+        return out
     return verdicts
 
 

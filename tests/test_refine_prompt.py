@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from tabrl_core.behaviours import BehaviourSpec
 from tabrl_core.providers import builtin_refine
-from tabrl_core.providers.builtin import design
+from tabrl_core.providers.builtin import STRATEGIES, design
 from tabrl_core.providers.own import STARTER_CODE, check_code, own_approach
 from tabrl_core.providers.parsing import parse_approaches
 from tabrl_core.providers.prompt import REFINE_SCHEMA, build_refine_prompt
@@ -79,10 +80,11 @@ def _builtin(behavior: str, strategy: int = 0) -> dict:
 @pytest.mark.parametrize("strategy", [0, 1, 2])
 def test_builtin_walk_backwards_after_a_forward_walk_flips_the_velocity_target(strategy):
     parent = _builtin("walk forward", strategy)
-    revision, revised = builtin_refine.refine("go1", "walk forward", parent, "walk backwards",
-                                              None, {})
-    assert revised.intent.vx < 0 and revised.intent.label == "walk backward"
-    assert "forward velocity target +0.5 -> -0.5 m/s" in revision.changes
+    revision, stored = builtin_refine.refine("go1", "walk forward", parent, "walk backwards",
+                                             None, {"mean_forward_speed": 0.4, "seconds": 5})
+    spec = BehaviourSpec.from_dict(stored["spec"])
+    assert spec.phases[0].vx.value == -0.5 and stored["strategy"] == STRATEGIES[strategy]
+    assert revision.changes == "phase 1: forward velocity 0.5 -> -0.5 m/s (reverse)"
     code = revision.approach.code
     assert "s.base_lin_vel[0] + 0.5" in code or "-s.base_lin_vel[0] / 0.5" in code
     assert "forward_velocity" not in code
@@ -93,39 +95,33 @@ def test_builtin_walk_backwards_after_a_forward_walk_flips_the_velocity_target(s
 @pytest.mark.parametrize("strategy", [0, 1, 2])
 def test_builtin_jump_higher_raises_the_height_targets(strategy):
     parent = _builtin("jump", strategy)
-    revision, revised = builtin_refine.refine("go1", "jump", parent, "good, but jump higher",
-                                              None, {})
-    assert revised.intent.height > 1.2
-    assert "jump height target +20% -> +30%" in revision.changes
-    lift = lambda code: [line for line in code.splitlines() if "0.057" in line]  # noqa: E731
-    assert lift(parent["code"]) and not lift(revision.approach.code)  # 0.057 m -> 0.0855 m
-    assert "0.0855" in revision.approach.code or "0.08" in revision.approach.code
+    revision, stored = builtin_refine.refine("go1", "jump", parent, "good, but jump higher",
+                                             None, {})
+    assert revision.changes == "phase 1: jump height 0.057 -> 0.0798 m (higher)"
+    assert BehaviourSpec.from_dict(stored["spec"]).phases[0].hop.value == 0.0798
+    assert "0.057" in parent["code"] and "0.057" not in revision.approach.code
+    assert "0.0798" in revision.approach.code
 
 
 def test_builtin_reads_failing_checks_when_the_comment_is_silent():
     parent = _builtin("walk backwards")
     judge = {"score": 0.2, "passed": False, "checks": [
-        {"name": "backward_distance_m", "value": 0.4, "target": "<= -0.5", "passed": False},
-        {"name": "upright_fraction", "value": 0.5, "target": ">= 0.8", "passed": False}]}
-    revision, revised = builtin_refine.refine("go1", "walk backwards", parent, None, judge, {})
-    assert "check backward_distance_m = 0.4" in revision.changes
-    assert "upright weight x2" in revision.changes and revised.weights["upright"] == 2.0
-    assert "upright = 0.4 *" in revision.approach.code  # added to the direct design at 2 x 0.2
+        {"name": "backward_distance_m", "value": -0.4, "target": "<= -1.5", "passed": False},
+        {"name": "upright_fraction", "value": 0.5, "target": ">= 0.8", "passed": False},
+        {"name": "no_turning", "value": 0.1, "target": "<= 0.5", "passed": True}]}
+    revision, stored = builtin_refine.refine("go1", "walk backwards", parent, None, judge, {})
+    assert "speeds x1.4 (faster)" in revision.changes
+    assert "steadier posture (steadier)" in revision.changes
+    assert BehaviourSpec.from_dict(stored["spec"]).phases[0].style.steady
 
 
-def test_builtin_softer_raises_penalties_and_keeps_the_total_positive():
-    parent = _builtin("trot", 1)
-    revision, revised = builtin_refine.refine("go1", "trot", parent, "land softer please",
-                                              None, {})
-    assert revised.weights == {"action_rate": 2.0, "energy": 2.0}
-    assert "action_rate = -0.12 *" in revision.approach.code
-
-
-def test_the_comment_wins_over_evidence_about_the_same_thing():
+def test_builtin_reads_the_rollout_without_judge_or_comment():
     parent = _builtin("walk forward")
-    revision, _ = builtin_refine.refine("go1", "walk forward", parent, "walk backwards",
-                                        None, {"mean_forward_speed": 0.01})
-    assert "faster" not in revision.changes  # the slow forward walk is no reason now
+    revision, _ = builtin_refine.refine("go1", "walk forward", parent, None, None,
+                                        {"mean_forward_speed": -0.2, "seconds": 5.0,
+                                         "fell": True})
+    assert "speeds x1.4" in revision.changes and "steadier" in revision.changes
+    assert "read from the rollout: fell, forward_distance" in revision.changes
 
 
 def test_builtin_with_nothing_to_change_says_what_it_knows():
@@ -135,14 +131,18 @@ def test_builtin_with_nothing_to_change_says_what_it_knows():
     passed = {"score": 1.0, "passed": True, "checks": []}
     with pytest.raises(ValueError, match="checks all passed"):
         builtin_refine.refine("go1", "walk forward", parent, None, passed, {})
+    with pytest.raises(ValueError, match="not a built-in design"):
+        builtin_refine.refine("go1", "walk", {"name": "Mine", "code": ""}, "faster", None, {})
 
 
-def test_refined_designs_round_trip_through_the_store_format():
+def test_refined_designs_are_refined_again_from_the_stored_spec():
     parent = _builtin("spin", 2)
-    _, revised = builtin_refine.refine("go1", "spin", parent, "turn the other way", None, {})
-    stored = json.loads(json.dumps(revised.to_dict()))
-    again = builtin_refine.design_of("ignored", "ignored", stored)
-    assert again == revised and again.intent.yaw_rate == -2.0
+    first, stored = builtin_refine.refine("go1", "spin", parent, "turn the other way", None, {})
+    again, _ = builtin_refine.refine(
+        "go1", "spin", {"name": first.approach.name, "code": first.approach.code,
+                        "design": json.loads(json.dumps(stored))}, "turn more", None, {})
+    assert "turning direction reversed" in first.changes and "turn x1.5" in again.changes
+    assert first.approach.name == again.approach.name  # still the rhythmic turn right
 
 
 @pytest.mark.parametrize("comment, message", [

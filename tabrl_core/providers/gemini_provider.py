@@ -42,7 +42,7 @@ class GeminiClient:
             http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
         try:
             response = self._client.models.generate_content(
-                model=self._model, contents=prompt.user, config=config)
+                model=self._model, contents=_contents(prompt), config=config)
         except errors.APIError as err:
             headers = getattr(err.response, "headers", None)
             raise error_from_status(err.code, err.message or str(err), headers, self._label) from None
@@ -75,3 +75,11 @@ class GeminiClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def _contents(prompt: Prompt):
+    """The user turn: its images (PNG) when it has any, then its text."""
+    if not prompt.images:
+        return prompt.user
+    return [types.Part.from_bytes(data=png, mime_type="image/png") for png in prompt.images] + [
+        types.Part.from_text(text=prompt.user)]

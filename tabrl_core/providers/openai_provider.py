@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import openai
 
 from tabrl_core.providers.calls import (
@@ -9,8 +11,6 @@ from tabrl_core.providers.calls import (
     unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
-
-SCHEMA_NAME = "reward_approaches"
 
 
 def make_client(config: ProviderConfig, api_key: str) -> openai.OpenAI:
@@ -42,9 +42,9 @@ class OpenAIClient:
         """Send `prompt` once, waiting at most `timeout_s`."""
         try:
             response = self._client.responses.create(
-                model=self._model, instructions=prompt.system, input=prompt.user,
+                model=self._model, instructions=prompt.system, input=_input(prompt),
                 max_output_tokens=MAX_OUTPUT_TOKENS, store=False, timeout=timeout_s,
-                text={"format": {"type": "json_schema", "name": SCHEMA_NAME,
+                text={"format": {"type": "json_schema", "name": prompt.schema_name,
                                  "schema": prompt.schema, "strict": True}})
         except openai.OpenAIError as err:
             raise provider_error(err, self._label, timeout_s) from None
@@ -66,3 +66,17 @@ class OpenAIClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def png_data_url(png: bytes) -> str:
+    """A PNG as a data URL, the way OpenAI-style APIs take images inline."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _input(prompt: Prompt):
+    """The user turn: its text, then its images when it has any."""
+    if not prompt.images:
+        return prompt.user
+    parts = [{"type": "input_text", "text": prompt.user}]
+    parts += [{"type": "input_image", "image_url": png_data_url(png)} for png in prompt.images]
+    return [{"role": "user", "content": parts}]

@@ -15,12 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 
 from tabrl_core.jobs.api import ensure_worker, get_status, start_batch
+from tabrl_core.judging import judge_run
 from tabrl_core.providers.calls import ProviderError
 from tabrl_core.providers.own import YOU
 from tabrl_core.providers.prompt import build_refine_prompt
 from tabrl_core.refine.context import Parent, RefineError, check_comment, load_parent
 from tabrl_core.refine.lineage import code_diff, lineage
-from tabrl_core.store import opened
+from tabrl_core.store import opened, transaction
 
 INITS = ("parent", "base", "scratch")
 """Where a refinement's training starts: the parent's policy, the robot's base, random weights."""
@@ -54,7 +55,7 @@ def _revise(parent: Parent, comment: str | None, provider: str, secrets: Mapping
 
         revision, design = builtin_refine(run["robot"], run["behavior"], approach, comment,
                                           parent.judge, parent.job["stats"])
-        return revision.approach, revision.changes, design.to_dict(), revision.note
+        return revision.approach, revision.changes, design, revision.note
     from tabrl_core.providers.generate import revise_approach
 
     prompt = build_refine_prompt(run["robot"], run["behavior"], approach, parent.components,
@@ -109,14 +110,21 @@ def prepare(job_id: str, comment: str | None = None, init: str = "parent", *,
 
 def _start(parents: list[Parent], rows: list[dict], steps: int | None,
            start_worker: bool) -> tuple[str, list[str]]:
-    """One run training `rows` (refinements of `parents`, all of one run) as one population."""
+    """One run training `rows` (refinements of `parents`, all of one run) as one population,
+    judged by the parent run's judge program (the same rules for every version)."""
     run = parents[0].run
     options = {k: v for k, v in run["options"].items() if k != "per_job"}
     batch = start_batch(run["robot"], [{k: v for k, v in r.items() if k != "note"}
                                        for r in rows],
                         steps or run["steps"], run["backend"], behavior=run["behavior"],
-                        owner=run["owner"], seed=run["seed"], start_worker=start_worker,
+                        owner=run["owner"], seed=run["seed"], start_worker=False,
                         parent_run=run["id"], **options)
+    with opened() as conn, transaction(conn):
+        conn.execute("UPDATE runs SET (judge_provider, judge_code, judge_valid, judge_error) ="
+                     " (SELECT judge_provider, judge_code, judge_valid, judge_error FROM runs"
+                     "  WHERE id = ?) WHERE id = ?", (run["id"], batch.id))
+    if start_worker and run["backend"] == "local":
+        ensure_worker()
     return batch.id, batch.job_ids
 
 
@@ -141,18 +149,13 @@ def refine(job_id: str, comment: str | None = None, steps: int | None = None,
 
 
 def judge_verdicts(run_id: str) -> dict[str, dict | None]:
-    """Each trained job's judge verdict; a finished run not judged yet is judged first (when
-    the judge is installed)."""
+    """Each trained job's judge verdict; a finished run the worker has not judged yet is
+    judged here."""
     jobs = [j for j in get_status(run_id)["jobs"] if j["state"] == "succeeded"]
-    if any(j.get("judge") is None for j in jobs):
-        try:
-            from tabrl_core.judging import judge_run
-        except ImportError:
-            judge_run = None
-        if judge_run is not None:
-            judge_run(run_id)
-            jobs = [j for j in get_status(run_id)["jobs"] if j["state"] == "succeeded"]
-    return {j["id"]: j.get("judge") for j in jobs}
+    if any(j["judge"] is None for j in jobs):
+        judge_run(run_id)
+        jobs = [j for j in get_status(run_id)["jobs"] if j["state"] == "succeeded"]
+    return {j["id"]: j["judge"] for j in jobs}
 
 
 def wait_for_run(run_id: str, on_progress: Callable[[str], None] | None, label: str,

@@ -121,6 +121,18 @@ def _execute_all(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
+def _judge_verdicts(conn: sqlite3.Connection) -> None:
+    """Each job's verdict (JSON, tabrl_core/judging/verdict.py) and each run's judge program:
+    who wrote it, its code, whether it passed the checks, and why not."""
+    _execute_all(conn, """
+        ALTER TABLE jobs ADD COLUMN judge TEXT;
+        ALTER TABLE runs ADD COLUMN judge_provider TEXT;
+        ALTER TABLE runs ADD COLUMN judge_code TEXT;
+        ALTER TABLE runs ADD COLUMN judge_valid INTEGER;
+        ALTER TABLE runs ADD COLUMN judge_error TEXT
+    """)
+
+
 def _lineage(conn: sqlite3.Connection) -> None:
     """Refinement: a refined approach names its parent job, and its run the parent's run."""
     _execute_all(conn, """
@@ -137,4 +149,5 @@ def _lineage(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _lineage)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _judge_verdicts,
+                                                                 _lineage)
