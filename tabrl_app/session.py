@@ -23,7 +23,7 @@ def _warm_training_cache() -> None:
 
 
 def run_app() -> None:
-    """The router (app.py): page config, then the Train, Runs and Settings pages in one nav."""
+    """The router (app.py): page config, then the Train, Runs, Benchmarks and Settings pages in one nav."""
     st.set_page_config(page_title="TabRL", page_icon=":material/smart_toy:", layout="wide")
     _warm_training_cache()
     token = _ROUTED.set(True)
@@ -32,6 +32,7 @@ def run_app() -> None:
             st.Page("pages/train.py", title="Train", icon=":material/model_training:",
                     default=True),
             st.Page("pages/runs.py", title="Runs", icon=":material/history:"),
+            st.Page("pages/benchmarks.py", title="Benchmarks", icon=":material/leaderboard:"),
             st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
         ], position="top").run()
     finally:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+
 import openai
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
     error_from_status, timed_out, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
-SCHEMA_NAME = "reward_approaches"
 MIN_OUTPUT_TOKENS = 16
 """The smallest max_output_tokens the Responses API accepts."""
 
@@ -43,10 +44,10 @@ class OpenAIClient:
     def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
         """Send `prompt` once, waiting at most `timeout_s`."""
         response = self._create(
-            timeout_s, instructions=prompt.system, input=prompt.user,
+            timeout_s, instructions=prompt.system, input=_input(prompt),
             max_output_tokens=MAX_OUTPUT_TOKENS,
-            text={"format": {"type": "json_schema", "name": SCHEMA_NAME,
-                             "schema": APPROACHES_SCHEMA, "strict": True}})
+            text={"format": {"type": "json_schema", "name": prompt.schema_name,
+                             "schema": prompt.schema, "strict": True}})
         for item in response.output or []:
             for part in getattr(item, "content", None) or []:
                 if part.type == "refusal":
@@ -77,3 +78,17 @@ class OpenAIClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def png_data_url(png: bytes) -> str:
+    """A PNG as a data URL, the way OpenAI-style APIs take images inline."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _input(prompt: Prompt):
+    """The user turn: its text, then its images when it has any."""
+    if not prompt.images:
+        return prompt.user
+    parts = [{"type": "input_text", "text": prompt.user}]
+    parts += [{"type": "input_image", "image_url": png_data_url(png)} for png in prompt.images]
+    return [{"role": "user", "content": parts}]
