@@ -20,7 +20,7 @@ from tabrl_core.jobs.remote import run_remote_batch
 from tabrl_core.research import export_policy, export_run, list_benchmarks, run_benchmark
 from tabrl_core.research.results import LEADERBOARD_COLUMNS, RESULTS_SCHEMA
 from tabrl_core.research.suite import Task
-from tabrl_core.training.config import STEPS_MIN
+from tabrl_core.budgets import STEPS_MIN
 
 from jobs_support import TINY
 from test_modal_backend import fake  # noqa: F401  (the patched Modal client fixture)
