@@ -71,8 +71,11 @@ def test_every_approach_is_trained_rendered_and_recorded(bench):
     assert pendulum["job_id"].str.startswith("job-").all()
     for gif in pendulum["gif"]:
         assert (bench.out / gif).read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert set(pendulum["judge_by"]) == {"builtin"}  # one judge for the whole suite
+    assert pendulum["judge_score"].between(0, 1).all() and pendulum["passed"].notna().all()
     for checks in pendulum["judge_checks"]:
-        assert isinstance(json.loads(checks), list)
+        assert json.loads(checks) and {"name", "value", "target", "passed"} <= set(
+            json.loads(checks)[0])
     assert (pendulum["input_tokens"] == 0).all() and (pendulum["cost_usd"] == 0).all()
 
 
