@@ -180,6 +180,7 @@ def test_on_modal_the_tasks_fan_out_as_parallel_calls(fake, tmp_path):  # noqa: 
     results = pq.read_table(tmp_path / "out" / "results.parquet").to_pandas()
     first, second = results[results["task"] == 1], results[results["task"] == 2]
     assert set(first["state"]) == {"succeeded"} and first["gif"].notna().all()
+    assert first["judge_score"].notna().all()  # judged after the call was collected
     assert set(second["state"]) == {"failed"}
     assert second["error"].str.contains("CUDA out of memory").all()
     assert results[results["task"] == 3]["error"].str.contains("unknown robot").all()
