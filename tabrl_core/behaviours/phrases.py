@@ -144,7 +144,8 @@ DIRECTIONS: dict[str, str] = {
     "backward": "backward", "backwards": "backward", "back": "backward", "in reverse": "backward",
     "left": "left", "to the left": "left", "leftward": "left",
     "right": "right", "to the right": "right", "rightward": "right",
-    "sideways": "sideways", "sideway": "sideways", "to the side": "sideways", "laterally": "sideways",
+    "sideways": "sideways", "sideway": "sideways", "to the side": "sideways",
+    "laterally": "sideways",
     "clockwise": "clockwise", "counterclockwise": "counterclockwise",
     "counter clockwise": "counterclockwise", "anticlockwise": "counterclockwise",
     "anti clockwise": "counterclockwise", "counter-clockwise": "counterclockwise",
@@ -236,7 +237,3 @@ def _stems(phrase: str) -> tuple[str, ...]:
 def stemmed(table: dict) -> dict:
     """A table keyed by stem tuples."""
     return {_stems(k): v for k, v in table.items()}
-
-
-def stemmed_set(phrases) -> frozenset:
-    return frozenset(_stems(p) for p in phrases)
