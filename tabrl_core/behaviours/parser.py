@@ -25,6 +25,7 @@ from tabrl_core.rewards.contract import RobotContract, contract_for
 
 PI = math.pi
 MAX_WORDS = 200  # longer texts are read up to here, with a note
+TURN_RATE = 1.5  # rad/s: how fast a turn by an angle goes when the text gives no time
 MAX_PHASES = 6  # more are dropped with a note (each phase is one reward component)
 
 
@@ -53,6 +54,7 @@ def _table() -> dict[tuple[str, ...], tuple[str, object]]:
     sources = [
         ("seq", {p: None for p in ph.SEQUENCE}), ("without", {p: None for p in ph.WITHOUT}),
         ("and", {p: None for p in ph.CONCURRENT}), ("neg", {p: None for p in ph.NEGATIONS}),
+        ("safety", {p: None for p in ph.SAFETY}),
         ("until", {p: None for p in ph.UNTIL}), ("repeat", {p: None for p in ph.REPEAT}),
         ("on_side", ph.ON_SIDE), ("action", ph.ACTIONS), ("style", ph.STYLES),
         ("direction", ph.DIRECTIONS), ("raise_word", {p: None for p in ph.RAISE_WORDS}),
@@ -304,16 +306,17 @@ class Draft:
     def put(self, name: str, value, words: str) -> None:
         """Set a target; a second, different value for it is a conflict: keep the first."""
         old = getattr(self, name)
-        if old is not None and name in self.set_by and not _same(old, value):
-            self.notes.append(f"'{self.set_by[name]}' and '{words}' conflict; kept "
-                              f"'{self.set_by[name]}'.")
+        if old is not None and name in self.set_by:
+            if not _same(old, value):
+                self.notes.append(f"'{self.set_by[name]}' and '{words}' conflict; kept "
+                                  f"'{self.set_by[name]}'.")
             return
         setattr(self, name, value)
         self.set_by.setdefault(name, words)
 
 
 def _same(a, b) -> bool:
-    """Same-signed numbers agree (the first is kept quietly); opposite ones conflict."""
+    """Same-signed numbers agree (the first is kept, quietly); opposite ones conflict."""
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, abs_tol=1e-9) or a * b > 0
     return a == b
@@ -432,8 +435,8 @@ def _apply_body(d: Draft, clause: Clause, body: Body, main: str) -> None:
     for words, role in clause.body:
         if words.part == "arms":
             if body.arm_joints:
-                d.arms = d.arms or ("raise" if main in ("raise", "pose", "still", "hold", "")
-                                    else "wave")
+                still = role == "raised" or main in ("raise", "pose", "still", "hold")
+                d.arms = d.arms or ("raise" if still else "wave")
             else:
                 d.notes.append(f"{body.robot_id} has no arms; ignored the arm words.")
             continue
@@ -547,7 +550,7 @@ def _read_phase(clauses: list[Clause], body: Body) -> Draft | None:
                 d.put("yaw", 1.0 if x == "counterclockwise" else -1.0, w)
         for use in clause.uses:
             if not use.negated:
-                _apply_use(d, use, body, bool(clause.body))
+                _apply_use(d, use, body, any(c.body for c in clauses))
         for q in clause.free_quantities:
             _apply_quantities(d, Use(ph.Action("", kind), False, "", quantities=[q]))
         for axis, value in clause.tilt:
@@ -720,8 +723,8 @@ def _natural_duration(phase: Phase, body: Body) -> float | None:
     """How long a phase takes when the text gives no time: turns, jumps, flips, distances."""
     if phase.rotation is not None:
         return 1.5 * max(1.0, abs(phase.rotation.total) / (2 * PI))
-    if phase.turn is not None:
-        rate = abs(phase.yaw_rate.value) if phase.yaw_rate and phase.yaw_rate.value else 1.5
+    if phase.turn is not None:  # at the phrase's rate, at least TURN_RATE
+        rate = max(abs(phase.yaw_rate.value) if phase.yaw_rate else 0.0, TURN_RATE)
         return abs(phase.turn.value) / min(rate, body.ranges.max_yaw_rate or rate)
     if phase.kind == "jump" and phase.repeat > 1:
         rate = next((o.freq for o in phase.oscillations if o.axis == "height"), 1.0)
