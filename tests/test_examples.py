@@ -82,3 +82,15 @@ def test_reopen_a_run(tmp_path, monkeypatch):
     assert ranking.count("<tr") == 4  # the header and the three approaches, best first
     shared = _cell(notebook, "grid_page = ")
     assert "grid.html" in shared.outputs[0]["text"] and outputs(shared)[0].count("succeeded") == 3
+
+
+def test_refine_an_approach(tmp_path, monkeypatch):
+    notebook = _run("refine_an_approach", tmp_path, monkeypatch)
+    assert _videos(outputs(_cell(notebook, "designs = "))[-1]) == 1  # the parent job's view
+    changes = _cell(notebook, "refinement = tabrl.refine").outputs[0]["text"]
+    assert "--- v1: " in changes and "+++ v2: " in changes  # what changed, as a diff
+    assert _videos(outputs(_cell(notebook, "tabrl.wait(refinement.run_id)"))[-1]) == 2
+    versions = outputs(_cell(notebook, "versions = "))[0]
+    assert versions.count("<tr") == 3 and "walk faster" in versions  # v1 and v2
+    both = outputs(_cell(notebook, "both = "))[0]
+    assert both.count("succeeded") == 2
