@@ -190,11 +190,13 @@ def judging_block(status: dict, labels: dict[str, str]) -> str:
 
 
 def header(status: dict) -> str:
-    """The run's id, robot, behaviour, budget and backend, and its jobs' state counts."""
+    """The run's id, robot, behaviour, budget and backend, the run it refines (if it does), and
+    its jobs' state counts."""
     run = status["run"]
+    refines = f" · refines run {text(run['parent_run'])}" if run.get("parent_run") else ""
     return (f"<div><b>Run {text(run['id'])}</b> · {text(run['robot'])} ·"
             f" “{text(run['behavior'])}” · {run['steps']:,} steps · {text(run['backend'])}"
-            f" · {text(state_counts(status))}</div>")
+            f"{refines} · {text(state_counts(status))}</div>")
 
 
 def waiting_hint(status: dict) -> str:
