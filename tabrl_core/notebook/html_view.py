@@ -10,6 +10,7 @@ Every string from a run (names come from LLMs) is escaped; nothing is rendered a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import mimetypes
 from pathlib import Path
@@ -53,8 +54,10 @@ def data_uri(path: Path) -> str:
 
 
 def grid_standalone(jobs: list[dict], labels: dict[str, str]) -> str:
-    """The grid document of these jobs with every file embedded: one file that plays anywhere."""
-    return grid_document(grid_cells(jobs, labels), data_uri)
+    """The grid document of these jobs with every file embedded: one file that plays anywhere.
+    GIFs (some 20 times the size of their MP4) are left out."""
+    cells = [dataclasses.replace(cell, gif=None) for cell in grid_cells(jobs, labels)]
+    return grid_document(cells, data_uri)
 
 
 def grid_frame(jobs: list[dict], labels: dict[str, str]) -> str:
