@@ -59,7 +59,7 @@ ALLOWED_JNP: dict[str, str] = {
     "clip": "clip(x, lo, hi)", "where": "where(cond, x, y)",
     "sum": "sum of elements", "mean": "mean of elements", "prod": "product of elements",
     "min": "smallest element", "max": "largest element",
-    "dot": "dot product", "norm": "Euclidean norm (jnp.linalg.norm)",
+    "dot": "dot product", "norm": "vector norm (jnp.linalg.norm; no matrix norms)",
     "array": "array from a list of numbers or scalars", "zeros_like": "zeros of x's shape",
     "ones_like": "ones of x's shape", "exp2": "2**x", "cosh": "hyperbolic cosine",
 }
@@ -95,6 +95,9 @@ class Limits:
     max_component_name_chars: int = 40
     max_loop_iterations: int = 16
     max_array_elements: int = 4_096  # no intermediate value may hold more
+    max_flops_per_state: int = 20_000  # the corpus and the built-in designer stay under 400
+    max_live_bytes_per_state: int = 32 * 1024  # values alive at once; they stay under 1 KiB
+    trainer_batch: int = 512  # states per reward call in training (unroll_length x num_envs)
     trace_timeout_s: float = 20.0
     trace_memory_mb: int = 4_096
 
@@ -145,10 +148,17 @@ RULES: tuple[str, ...] = (
     f"digits, `_`; at most {LIMITS.max_component_name_chars} characters), none of them a name "
     "TabRL already uses (" + ", ".join(f"`{n}`" for n in RESERVED_COMPONENT_NAMES) + "; in any "
     "case); `total` and every value are scalars.",
-    "Before training, the code is traced once on a batch of plausible states (including the "
-    "first step of an episode, where `time`, velocities, actions and air times are 0) in a "
-    f"separate process, limited to {LIMITS.trace_timeout_s:g} s and "
-    f"{LIMITS.trace_memory_mb} MB; every value must be finite there.",
+    "Before training, the code is traced once in a separate process, limited to "
+    f"{LIMITS.trace_timeout_s:g} s and {LIMITS.trace_memory_mb} MB, compiled for the trainer's "
+    f"batch of {LIMITS.trainer_batch} states and run in float32 (the trainer's dtype) on "
+    "realistic states of the robot: rollouts with its base policy, random and saturated "
+    "actions (every action at -1 or 1), falls, upside-down and airborne states, and an "
+    "episode's first step (where `time`, velocities, actions and air times are 0). The total "
+    "and every component must be finite on every one of them.",
+    f"Work per state: at most {LIMITS.max_flops_per_state:,} floating-point operations and "
+    f"{LIMITS.max_live_bytes_per_state // 1024} KiB of values alive at once (a sensible reward "
+    "needs a few hundred operations and under 1 KiB); no matrix norms (`jnp.norm` with `ord=` "
+    "on a 2-D array, or over two axes) or other matrix decompositions.",
     "Reward code runs once per robot per control step: keep it cheap and smooth. "
     "Prefer bounded terms such as jnp.exp(-err**2 / sigma) for targets.",
 )

@@ -1,10 +1,12 @@
-"""Turn validated reward source into a jittable function with restricted globals.
+"""Turn validated reward source into a jittable function, and that into an exported program.
 
 The validated syntax tree is lowered so Python control on arrays traces (`x if c else y` becomes
-jnp.where, `and`/`or`/`not` and chained comparisons become jnp.logical_*), then compiled and run
+jnp.where, `and`/`or`/`not` and chained comparisons become jnp.logical_*, and indexing checks
+integer indices against the array's shape, where JAX would clamp them), then compiled and run
 with no builtins but the allowed ones and a `jnp` namespace that holds only the allowed
-functions (from jax.numpy, or from NumPy for the sandbox's quick evaluation). Only code that
-passed `validator.validate` reaches `build_fn`.
+functions. Only code that passed `validator.validate` reaches `build_fn`, and only the sandbox
+child calls it: it traces the code once, under limits, into a serialised jax.export program
+(`export_program`); trainers and rollouts load that (`load_program`) and never trace reward code.
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ from __future__ import annotations
 import ast
 import copy
 import functools
-import importlib
 import types
 from typing import Callable
 
-from tabrl_core.rewards.contract import ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS
-from tabrl_core.rewards.validator import ValidatedReward
+from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
+                                         FIELD_NAMES, ContractState, RobotContract)
+from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward
+
+# Where exported reward programs can run: the sandbox child exports on the CPU, trainers run on
+# the CPU or (Modal) an NVIDIA GPU.
+EXPORT_PLATFORMS = ("cpu", "cuda")
 
 # Names the lowering introduces; reward code cannot spell them (names starting with `_` are
 # rejected by the validator).
-WHERE, AND, OR, NOT = "_where", "_and", "_or", "_not"
+WHERE, AND, OR, NOT, INDEX, SLICE = "_where", "_and", "_or", "_not", "_index", "_slice"
 
 
 class _Lower(ast.NodeTransformer):
@@ -39,6 +45,10 @@ class _Lower(ast.NodeTransformer):
         self.generic_visit(node)
         return _call(NOT, [node.operand], node) if isinstance(node.op, ast.Not) else node
 
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        self.generic_visit(node)
+        return _call(INDEX, [node.value, _key(node.slice)], node)
+
     def visit_Compare(self, node: ast.Compare) -> ast.AST:
         self.generic_visit(node)
         if len(node.ops) == 1:
@@ -47,6 +57,16 @@ class _Lower(ast.NodeTransformer):
         pairs = [ast.copy_location(ast.Compare(left, [op], [right]), node)
                  for left, op, right in zip(lefts, node.ops, node.comparators)]
         return _fold(AND, pairs, node)
+
+
+def _key(node: ast.expr) -> ast.expr:
+    """An index expression as a value: `a:b:c` becomes _slice(a, b, c)."""
+    if isinstance(node, ast.Slice):
+        parts = [part or ast.Constant(None) for part in (node.lower, node.upper, node.step)]
+        return _call(SLICE, parts, node)
+    if isinstance(node, ast.Tuple):
+        return ast.copy_location(ast.Tuple([_key(e) for e in node.elts], ast.Load()), node)
+    return node
 
 
 def _call(name: str, args: list[ast.expr], where: ast.AST) -> ast.Call:
@@ -63,50 +83,147 @@ def lower(tree: ast.Module) -> ast.Module:
 
 
 @functools.cache
-def _globals(backend: str) -> types.MappingProxyType:
-    xp = _array_module(backend)
-    functions = {name: getattr(xp, name) for name in ALLOWED_JNP if name != "norm"}
-    functions["norm"] = xp.linalg.norm
-    constants = {name: getattr(xp, name) for name in ALLOWED_JNP_CONSTANTS}
-    allowed_builtins = {"range": range, "len": len, "abs": xp.abs,
-                        "float": lambda x: xp.asarray(x, xp.float32),
-                        "min": functools.partial(_extreme, xp, True),
-                        "max": functools.partial(_extreme, xp, False)}
+def _globals() -> types.MappingProxyType:
+    import jax.numpy as jnp
+
+    functions = {name: getattr(jnp, name) for name in ALLOWED_JNP if name != "norm"}
+    functions["norm"] = _vector_norm
+    constants = {name: getattr(jnp, name) for name in ALLOWED_JNP_CONSTANTS}
+    allowed_builtins = {"range": range, "len": len, "abs": jnp.abs,
+                        "float": lambda x: jnp.asarray(x, jnp.float32),
+                        "min": functools.partial(_extreme, True),
+                        "max": functools.partial(_extreme, False)}
     assert set(allowed_builtins) == set(ALLOWED_BUILTINS), "update runtime with the contract"
     return types.MappingProxyType({
         "__builtins__": allowed_builtins,
         "jnp": types.SimpleNamespace(**functions, **constants),
-        WHERE: xp.where, AND: xp.logical_and, OR: xp.logical_or, NOT: xp.logical_not,
+        WHERE: jnp.where, AND: jnp.logical_and, OR: jnp.logical_or, NOT: jnp.logical_not,
+        INDEX: _checked_index, SLICE: slice,
     })
 
 
-def _array_module(backend: str):
-    return importlib.import_module({"jax": "jax.numpy", "numpy": "numpy"}[backend])
+def _checked_index(x, key):
+    """x[key], refusing an integer index outside the array (JAX would clamp it silently)."""
+    import jax.numpy as jnp
+
+    shape = jnp.shape(x)
+    for axis, part in enumerate(key if isinstance(key, tuple) else (key,)):
+        if isinstance(part, int) and axis < len(shape) and not -shape[axis] <= part < shape[axis]:
+            raise IndexError(f"index {part} is out of bounds for axis {axis} with size "
+                             f"{shape[axis]}")
+    return x[key]
 
 
-def _extreme(xp, smallest: bool, *xs):
+def _vector_norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 -- jnp's own name
+    """jnp.linalg.norm for vector norms only: a matrix norm (`ord=` over a 2-D array, or a pair
+    of axes) needs a matrix decomposition, which costs far more than a reward may."""
+    import jax.numpy as jnp
+
+    ndim = jnp.ndim(x)
+    if isinstance(axis, (tuple, list)) or (ndim >= 2 and axis is None and ord is not None):
+        raise RewardValidationError(
+            None, f"jnp.norm computes a matrix norm here (ord={ord!r} over a {ndim}-D array"
+                  + (f", axis={tuple(axis)}" if isinstance(axis, (tuple, list)) else "")
+                  + "), which needs a matrix decomposition; matrix norms are not allowed: take "
+                    "vector norms (a 1-D array, or one `axis=`)")
+    return jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def _extreme(smallest: bool, *xs):
     """Python's min/max for arrays: of one sequence's elements, or element-wise of several."""
+    import jax.numpy as jnp
+
     if len(xs) == 1:
-        values = xp.asarray(xs[0])
-        return xp.min(values) if smallest else xp.max(values)
-    return functools.reduce(xp.minimum if smallest else xp.maximum, xs)
+        values = jnp.asarray(xs[0])
+        return jnp.min(values) if smallest else jnp.max(values)
+    return functools.reduce(jnp.minimum if smallest else jnp.maximum, xs)
 
 
-def build_fn(validated: ValidatedReward, backend: str = "jax") -> Callable:
-    """fn(s, a, prev_a) -> (total, {name: value}) as float32 scalars, for ONE robot-step.
+def build_fn(validated: ValidatedReward) -> Callable:
+    """fn(s, a, prev_a) -> (total, {name: value}) as float32 scalars, for ONE robot-step, from
+    the reward's Python code. Only the sandbox child calls this (it traces untrusted code);
+    everyone else runs the exported program (`load_program`)."""
+    import jax.numpy as jnp
 
-    backend "jax" gives the jittable, vmappable function; "numpy" runs the same code on NumPy
-    arrays, which the sandbox uses to evaluate a program quickly without compiling it.
-    """
-    xp = _array_module(backend)
-    namespace = dict(_globals(backend))
+    namespace = dict(_globals())
     exec(compile(lower(validated.tree), "<reward>", "exec"), namespace)  # noqa: S102 (validated)
     raw = namespace["reward"]
     names = validated.components
 
     def fn(s, a, prev_a):
         total, parts = raw(s, a, prev_a)
-        return (xp.asarray(total, xp.float32),
-                {name: xp.asarray(parts[name], xp.float32) for name in names})
+        return (jnp.asarray(total, jnp.float32),
+                {name: jnp.asarray(parts[name], jnp.float32) for name in names})
 
     return fn
+
+
+def export_program(validated: ValidatedReward, contract: RobotContract):
+    """The reward as a jax.export.Exported over a batch of any size: (s fields..., a, prev_a),
+    each [b, ...] float32 -> (total [b], components [b, n_components]). Traces the code."""
+    import jax
+    import jax.numpy as jnp
+    from jax import export
+
+    fn = build_fn(validated)
+    names = validated.components
+
+    def program(*flat):
+        total, parts = jax.vmap(fn)(ContractState(*flat[:-2]), flat[-2], flat[-1])
+        stacked = (jnp.stack([parts[n] for n in names], axis=-1) if names
+                   else jnp.zeros(total.shape + (0,), jnp.float32))
+        return total, stacked
+
+    (batch,) = export.symbolic_shape("b")
+    return export.export(jax.jit(program), platforms=EXPORT_PLATFORMS)(
+        *program_inputs(contract, batch))
+
+
+def program_inputs(contract: RobotContract, batch) -> list:
+    """The exported program's argument shapes for `batch` states (an int or a symbol)."""
+    import jax
+    import jax.numpy as jnp
+
+    shapes = [contract.field_shape(name) for name in FIELD_NAMES] + [(contract.n_joints,)] * 2
+    return [jax.ShapeDtypeStruct((batch,) + shape, jnp.float32) for shape in shapes]
+
+
+def load_program(serialized: bytes, components: tuple[str, ...]) -> Callable:
+    """fn(s, a, prev_a) -> (total, {name: value}) for ONE state, running the exported program;
+    jittable and vmappable (any number of vmaps become one call over the flattened batch), and
+    tracing it never runs reward code."""
+    import jax
+    import jax.numpy as jnp
+    from jax import export
+
+    batched = _vmappable(export.deserialize(bytearray(serialized)).call)
+
+    def fn(s, a, prev_a):
+        flat = [jnp.asarray(x, jnp.float32)[None] for x in (*s, a, prev_a)]
+        total, stacked = batched(*flat)
+        return total[0], {name: stacked[0, i] for i, name in enumerate(components)}
+
+    return fn
+
+
+def _vmappable(call: Callable) -> Callable:
+    """`call` over arrays with one leading batch axis, made vmappable: under vmap the batch
+    axes are merged into one and `call` runs once on the whole batch."""
+    import jax
+    import jax.numpy as jnp
+    from jax.custom_batching import custom_vmap
+
+    @custom_vmap
+    def batched(*args):
+        return call(*args)
+
+    @batched.def_vmap
+    def rule(axis_size, in_batched, *args):
+        args = [x if b else jnp.broadcast_to(x, (axis_size,) + x.shape)
+                for x, b in zip(args, in_batched)]
+        out = batched(*[x.reshape((axis_size * x.shape[1],) + x.shape[2:]) for x in args])
+        split = jax.tree_util.tree_map(
+            lambda y: y.reshape((axis_size, y.shape[0] // axis_size) + y.shape[1:]), out)
+        return split, jax.tree_util.tree_map(lambda _: True, out)
+
+    return batched
