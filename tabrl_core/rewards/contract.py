@@ -164,6 +164,27 @@ RULES: tuple[str, ...] = (
 )
 
 
+# What happens to reward code before it trains, in order (docs/rewards.md).
+CHECKS: tuple[str, ...] = (
+    "Static: the syntax tree is checked against the rules above (validator.py); nothing runs.",
+    "In a child process (sandbox.py) started with an environment built from nothing (PATH, "
+    "HOME, TMPDIR, PYTHONPATH, TabRL's data and cache folders, JAX/XLA settings; no provider "
+    "keys), capped at the time and memory above: the code is traced for one state (array "
+    "sizes, scalar outputs, out-of-range indices), and its work per state is estimated from "
+    "the traced program (work.py): FLOPs, values alive at once, and no matrix decompositions "
+    "or loops.",
+    "It is exported (jax.export, for CPU and CUDA) and compiled for the trainer's batch; XLA's "
+    "own cost and memory analysis, per state, must stay within the same limits.",
+    "The compiled program runs in float32 on realistic states of the robot (training/"
+    "state_sample.py: rollouts of its base policy, random and saturated actions, falls, "
+    "upside-down and airborne states, first steps; made once per robot and cached under "
+    "TABRL_HOME/cache/reward-states). A NaN or infinity in the total or any component "
+    "rejects the code with the count and an example state, so a repair round can fix it.",
+    "Trainers and video rollouts run only that exported program: reward code is never traced "
+    "outside the sandbox.",
+)
+
+
 def _resolve_shape(shape: str, n_joints: int, n_feet: int) -> tuple[int, ...]:
     text = shape.replace("n_joints", str(n_joints)).replace("n_feet", str(n_feet))
     return tuple(int(x) for x in text.strip("()").split(",") if x.strip())
@@ -285,6 +306,7 @@ def render_docs() -> str:
     lines += _field_table(lambda f: f"`{f.shape}`")
     lines += ["", "## Example", "", "```python", EXAMPLE_REWARD.rstrip(), "```", ""]
     lines += [line.replace("### ", "## ") for line in _functions_and_rules()]
+    lines += ["", "## How reward code is checked", ""] + [f"- {step}" for step in CHECKS]
     return "\n".join(lines) + "\n"
 
 

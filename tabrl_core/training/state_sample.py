@@ -5,9 +5,10 @@ step's actions) from short rollouts of the robot: its base policy (when it has o
 random actions, and saturated bang-bang actions (every joint at -1 or +1), which make it jump,
 fall and lift its feet; plus an episode's first step (clock, velocities and actions at 0) and
 edge states derived from rollout states (upside down, base on the floor, every foot in the air,
-every action at +-1). Each state carries the kind it is, for error messages. The sample is
-computed once per robot and cached under TABRL_HOME/cache/reward-states; a contract without a
-catalogued robot gets the edge states around synthetic ones.
+every action at +-1); clocks are spread over a whole episode. Each state carries the kind it
+is, for error messages. The sample is computed once per robot and cached under
+TABRL_HOME/cache/reward-states; a contract without a catalogued robot gets the edge states
+around synthetic ones.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ import numpy as np
 from tabrl_core.paths import subdir
 from tabrl_core.rewards.contract import FIELD_NAMES, LIMITS, ContractState, RobotContract
 
-SAMPLE_VERSION = 2  # bump when the recipe below changes, so cached samples are remade
+SAMPLE_VERSION = 3  # bump when the recipe below changes, so cached samples are remade
 ROLLOUT_ENVS = 32  # per kind of driver
 ROLLOUT_STEPS = 48
 EDGE_EACH = 16  # states of each edge kind
+EPISODE_MAX_S = 10.0  # the longest episode a trainer runs (pretraining's); clocks span it
 KINDS = ("an episode's first step", "a rollout of the base policy",
          "a rollout with random actions", "a rollout with saturated actions (each joint at -1 or 1)",
          "an upside-down robot", "a robot with its base on the floor",
@@ -86,6 +88,7 @@ def _make(contract: RobotContract) -> StateSample:
               file=sys.stderr)
         base = _synthetic_states(contract, rng)
     _at_rest(base)
+    _spread_clock(base, contract, rng)
     edges = _edge_states(base, contract, rng)
     room = LIMITS.trainer_batch - len(edges[3])
     first = np.flatnonzero(base[3] == 0)
@@ -96,6 +99,15 @@ def _make(contract: RobotContract) -> StateSample:
                         for b, e in zip(base[0], edges[0])])
     return StateSample(s, *(np.concatenate([pick(b), e]).astype(np.float32 if i < 2 else np.int8)
                             for i, (b, e) in enumerate(zip(base[1:], edges[1:]))))
+
+
+def _spread_clock(base, contract: RobotContract, rng: np.random.Generator) -> None:
+    """Give rollout states clock values over a whole episode (the rollouts are short): a
+    random multiple of dt up to EPISODE_MAX_S."""
+    s, _, _, kind = base
+    later = kind != 0
+    steps = rng.integers(1, round(EPISODE_MAX_S / contract.dt) + 1, int(np.sum(later)))
+    s.time[later] = steps * contract.dt
 
 
 def _at_rest(base) -> None:
