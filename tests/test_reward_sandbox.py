@@ -130,7 +130,7 @@ def test_clean_traces_are_remembered(monkeypatch, corpus):
     def no_child(*args):
         raise AssertionError("the sandbox ran again")
 
-    monkeypatch.setattr(sandbox, "_run_child", no_child)
+    monkeypatch.setattr(sandbox, "run_in_child", no_child)
     again = compile_reward(EXAMPLE_REWARD, "go1")
     assert again.components == ("forward", "upright", "smooth")
 

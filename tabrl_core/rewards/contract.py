@@ -46,6 +46,11 @@ FIELDS: tuple[Field, ...] = (
     Field("dt", "()", "s", "control period (time between two calls)"),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+# The fields a rollout keeps at every video frame (trajectory files' `state/<field>` arrays);
+# the judge contract (tabrl_core/judging/contract.py) reads them.
+FRAME_FIELDS: tuple[str, ...] = ("base_pos", "base_height", "base_lin_vel", "base_ang_vel",
+                                 "base_rpy", "upright", "joint_pos", "joint_vel", "foot_contact",
+                                 "foot_height")
 
 # The state passed as `s`; a namedtuple, so JAX treats it as a pytree.
 ContractState = collections.namedtuple("ContractState", FIELD_NAMES)

@@ -1,12 +1,13 @@
-"""Turn validated reward source into a jittable function, and that into an exported program.
+"""Turn validated program source into a function, and a reward into an exported program.
 
 The validated syntax tree is lowered so Python control on arrays traces (`x if c else y` becomes
 jnp.where, `and`/`or`/`not` and chained comparisons become jnp.logical_*, and indexing checks
 integer indices against the array's shape, where JAX would clamp them), then compiled and run
 with no builtins but the allowed ones and a `jnp` namespace that holds only the allowed
-functions. Only code that passed `validator.validate` reaches `build_fn`, and only the sandbox
-child calls it: it traces the code once, under limits, into a serialised jax.export program
-(`export_program`); trainers and rollouts load that (`load_program`) and never trace reward code.
+functions (from jax.numpy, or NumPy). Only validated code reaches `define`, and for rewards only
+the sandbox child runs it: it traces the code once, under limits, into a serialised jax.export
+program (`export_program`); trainers and rollouts load that (`load_program`) and never trace
+reward code.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import importlib
 import types
 from typing import Callable
 
-from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
-                                         FIELD_NAMES, ContractState, RobotContract)
-from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward
+from tabrl_core.rewards.contract import FIELD_NAMES, ContractState, RobotContract
+from tabrl_core.rewards.validator import REWARD, Grammar, RewardValidationError, ValidatedReward
 
 # Where exported reward programs can run: the sandbox child exports on the CPU, trainers run on
 # the CPU or (Modal) an NVIDIA GPU.
@@ -83,30 +84,30 @@ def lower(tree: ast.Module) -> ast.Module:
 
 
 @functools.cache
-def _globals() -> types.MappingProxyType:
-    import jax.numpy as jnp
-
-    functions = {name: getattr(jnp, name) for name in ALLOWED_JNP if name != "norm"}
-    functions["norm"] = _vector_norm
-    constants = {name: getattr(jnp, name) for name in ALLOWED_JNP_CONSTANTS}
-    allowed_builtins = {"range": range, "len": len, "abs": jnp.abs,
-                        "float": lambda x: jnp.asarray(x, jnp.float32),
-                        "min": functools.partial(_extreme, True),
-                        "max": functools.partial(_extreme, False)}
-    assert set(allowed_builtins) == set(ALLOWED_BUILTINS), "update runtime with the contract"
+def program_globals(grammar: Grammar, backend: str) -> types.MappingProxyType:
+    """The globals a program of `grammar` runs with: its builtins, its `jnp` namespace (from
+    jax.numpy or NumPy) and the lowering's helpers."""
+    xp = _array_module(backend)
+    functions = {name: functools.partial(_vector_norm, xp) if name == "norm"
+                 else getattr(xp, name) for name in grammar.jnp}
+    constants = {name: getattr(xp, name) for name in grammar.jnp_constants}
+    builtins = {"range": range, "len": len, "abs": xp.abs,
+                "float": lambda x: xp.asarray(x, xp.float32),
+                "min": functools.partial(_extreme, xp, True),
+                "max": functools.partial(_extreme, xp, False)}
+    missing = set(grammar.builtins) - set(builtins)
+    assert not missing, f"update runtime with the contract: {missing}"
     return types.MappingProxyType({
-        "__builtins__": allowed_builtins,
+        "__builtins__": {name: builtins[name] for name in grammar.builtins},
         "jnp": types.SimpleNamespace(**functions, **constants),
-        WHERE: jnp.where, AND: jnp.logical_and, OR: jnp.logical_or, NOT: jnp.logical_not,
+        WHERE: xp.where, AND: xp.logical_and, OR: xp.logical_or, NOT: xp.logical_not,
         INDEX: _checked_index, SLICE: slice,
     })
 
 
 def _checked_index(x, key):
     """x[key], refusing an integer index outside the array (JAX would clamp it silently)."""
-    import jax.numpy as jnp
-
-    shape = jnp.shape(x)
+    shape = getattr(x, "shape", ())
     for axis, part in enumerate(key if isinstance(key, tuple) else (key,)):
         if isinstance(part, int) and axis < len(shape) and not -shape[axis] <= part < shape[axis]:
             raise IndexError(f"index {part} is out of bounds for axis {axis} with size "
@@ -114,46 +115,58 @@ def _checked_index(x, key):
     return x[key]
 
 
-def _vector_norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 -- jnp's own name
-    """jnp.linalg.norm for vector norms only: a matrix norm (`ord=` over a 2-D array, or a pair
-    of axes) needs a matrix decomposition, which costs far more than a reward may."""
-    import jax.numpy as jnp
-
-    ndim = jnp.ndim(x)
+def _vector_norm(xp, x, ord=None, axis=None, keepdims=False):  # noqa: A002 -- jnp's own name
+    """xp.linalg.norm for vector norms only: a matrix norm (`ord=` over a 2-D array, or a pair
+    of axes) needs a matrix decomposition, which costs far more than a program may."""
+    ndim = xp.ndim(x)
     if isinstance(axis, (tuple, list)) or (ndim >= 2 and axis is None and ord is not None):
         raise RewardValidationError(
             None, f"jnp.norm computes a matrix norm here (ord={ord!r} over a {ndim}-D array"
                   + (f", axis={tuple(axis)}" if isinstance(axis, (tuple, list)) else "")
                   + "), which needs a matrix decomposition; matrix norms are not allowed: take "
                     "vector norms (a 1-D array, or one `axis=`)")
-    return jnp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
+    return xp.linalg.norm(x, ord=ord, axis=axis, keepdims=keepdims)
 
 
-def _extreme(smallest: bool, *xs):
+def define(validated: ValidatedReward, backend: str, extra: dict | None = None) -> Callable:
+    """The program's function, compiled from its lowered tree with `program_globals` (plus
+    `extra` names, such as the judge's check helpers). Only validated code reaches here."""
+    grammar = validated.grammar
+    namespace = dict(program_globals(grammar, backend)) | (extra or {})
+    code = compile(lower(validated.tree), f"<{grammar.entry}>", "exec")
+    exec(code, namespace)  # noqa: S102 (validated against the grammar)
+    return namespace[grammar.entry]
+
+
+def _array_module(backend: str):
+    return importlib.import_module({"jax": "jax.numpy", "numpy": "numpy"}[backend])
+
+
+def _extreme(xp, smallest: bool, *xs):
     """Python's min/max for arrays: of one sequence's elements, or element-wise of several."""
-    import jax.numpy as jnp
-
     if len(xs) == 1:
-        values = jnp.asarray(xs[0])
-        return jnp.min(values) if smallest else jnp.max(values)
-    return functools.reduce(jnp.minimum if smallest else jnp.maximum, xs)
+        values = xp.asarray(xs[0])
+        return xp.min(values) if smallest else xp.max(values)
+    return functools.reduce(xp.minimum if smallest else xp.maximum, xs)
 
 
-def build_fn(validated: ValidatedReward) -> Callable:
+def build_fn(validated: ValidatedReward, backend: str = "jax") -> Callable:
     """fn(s, a, prev_a) -> (total, {name: value}) as float32 scalars, for ONE robot-step, from
-    the reward's Python code. Only the sandbox child calls this (it traces untrusted code);
-    everyone else runs the exported program (`load_program`)."""
-    import jax.numpy as jnp
+    the reward's Python code: only the sandbox child (which traces untrusted code under limits)
+    and tests call this; everyone else runs the exported program (`load_program`).
 
-    namespace = dict(_globals())
-    exec(compile(lower(validated.tree), "<reward>", "exec"), namespace)  # noqa: S102 (validated)
-    raw = namespace["reward"]
+    backend "jax" gives the jittable, vmappable function; "numpy" runs the same code on NumPy
+    arrays.
+    """
+    assert validated.grammar == REWARD
+    xp = _array_module(backend)
+    raw = define(validated, backend)
     names = validated.components
 
     def fn(s, a, prev_a):
         total, parts = raw(s, a, prev_a)
-        return (jnp.asarray(total, jnp.float32),
-                {name: jnp.asarray(parts[name], jnp.float32) for name in names})
+        return (xp.asarray(total, xp.float32),
+                {name: xp.asarray(parts[name], xp.float32) for name in names})
 
     return fn
 

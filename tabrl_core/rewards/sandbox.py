@@ -9,6 +9,9 @@ realistic states of the robot in float32, requiring finite values. The verdict o
 that passes is its serialised exported program, which is all the trainer and the video rollout
 ever run. A program that runs past the time limit or kills the child is blamed for it; the rest
 of the batch goes on in a new child.
+
+The process harness (`run_in_child` on the parent side, `child_output` and `write_answer` in the
+child) also runs judge programs on trajectories (tabrl_core/judging/program.py).
 """
 
 from __future__ import annotations
@@ -57,22 +60,30 @@ def trace(contract: RobotContract, codes: list[str],
     timeout_s = LIMITS.trace_timeout_s if timeout_s is None else timeout_s
     verdicts: list[RewardValidationError | bytes] = []
     while len(verdicts) < len(codes):
-        verdicts += _run_child(contract, codes[len(verdicts):], timeout_s)
+        request = {"contract": dataclasses.asdict(contract), "codes": codes[len(verdicts):]}
+        answers = run_in_child(CHILD_ARGS, request, len(request["codes"]), timeout_s,
+                               label="reward", what="tracing", memory_mb=LIMITS.trace_memory_mb)
+        verdicts += [_from_json(answer) for answer in answers]
     return verdicts
 
 
-def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> list:
-    """Verdicts for a prefix of `codes`: all of them, or up to the program the child died on."""
-    request = json.dumps({"contract": dataclasses.asdict(contract), "codes": codes})
+def run_in_child(child_args: tuple[str, ...], request: dict, n: int, timeout_s: float, *,
+                 label: str, what: str, memory_mb: int) -> list[dict]:
+    """Send `request` as JSON to a child `python *child_args` and read its answers, one JSON
+    object per line after a first "ready" line, for a prefix of the `n` items: all of them, or
+    up to the item the child took longer than `timeout_s` on or died on, which gets
+    {"ok": False, "line": None, "reason": ...} naming `what` it was doing. RuntimeError when
+    the `label` sandbox does not start."""
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen([sys.executable, *CHILD_ARGS],
+        proc = subprocess.Popen([sys.executable, *child_args],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
                                 env=child_env(), cwd=ROOT, text=True, encoding="utf-8")
         lines: queue.Queue = queue.Queue()
-        pump = threading.Thread(target=_pump, args=(proc, request, lines), daemon=True)
+        pump = threading.Thread(target=_pump, args=(proc, json.dumps(request), lines),
+                                daemon=True)
         pump.start()
         try:
-            return _collect(proc, lines, len(codes), timeout_s, stderr)
+            return _collect(proc, lines, n, timeout_s, stderr, (label, what, memory_mb))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -103,23 +114,29 @@ def _pump(proc: subprocess.Popen, request: str, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr) -> list:
+def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr,
+             labels: tuple[str, str, int]) -> list[dict]:
+    label, what, memory_mb = labels
     if _next_line(lines, STARTUP_TIMEOUT_S) in (None, TIMED_OUT):
         proc.kill()
         proc.wait()  # so that stderr holds everything the child said
-        raise RuntimeError(f"the reward sandbox did not start: {_tail(stderr)}")
-    verdicts = []
-    while len(verdicts) < n:
+        raise RuntimeError(f"the {label} sandbox did not start: {_tail(stderr)}")
+    answers = []
+    while len(answers) < n:
         line = _next_line(lines, timeout_s)
         if line is TIMED_OUT:
-            verdicts.append(RewardValidationError(
-                None, f"tracing took longer than {timeout_s:g} s; the code must stay cheap"))
+            answers.append(_failure(f"{what} took longer than {timeout_s:g} s; the code must "
+                                    "stay cheap"))
             break
         if line is None:
-            verdicts.append(_death(proc))
+            answers.append(_failure(_death(proc, what, memory_mb)))
             break
-        verdicts.append(_from_json(json.loads(line)))
-    return verdicts
+        answers.append(json.loads(line))
+    return answers
+
+
+def _failure(reason: str) -> dict:
+    return {"ok": False, "line": None, "reason": reason}
 
 
 def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
@@ -130,11 +147,11 @@ def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
         return TIMED_OUT
 
 
-def _death(proc: subprocess.Popen) -> RewardValidationError:
+def _death(proc: subprocess.Popen, what: str, memory_mb: int) -> str:
     code = proc.wait()
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-    return RewardValidationError(None, f"the sandbox process died ({how}) while tracing; the code "
-                                       f"probably needs more than {LIMITS.trace_memory_mb} MB")
+    return (f"the sandbox process died ({how}) while {what}; the code probably needs more than "
+            f"{memory_mb} MB")
 
 
 def _tail(stderr) -> str:
@@ -152,9 +169,7 @@ def _from_json(verdict: dict) -> RewardValidationError | bytes:
 
 def main() -> None:
     """Read {"contract", "codes"} from stdin; write "ready", then one verdict per line."""
-    _limit_resources()
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # anything else printed goes to stderr, never into the verdicts
+    out = child_output(LIMITS.trace_memory_mb)
     request = json.load(sys.stdin)
     from tabrl_core.paths import enable_jax_compilation_cache
     from tabrl_core.training.state_sample import state_sample
@@ -164,13 +179,22 @@ def main() -> None:
                                 for k, v in request["contract"].items()})
     sample = state_sample(contract)
     check_program(validate(EXAMPLE_REWARD), contract, sample)  # warm JAX up before any clock
-    _write(out, {"ready": True})
+    write_answer(out, {"ready": True})
     for code in request["codes"]:
-        _write(out, _verdict(code, contract, sample))
+        write_answer(out, _verdict(code, contract, sample))
 
 
-def _limit_resources() -> None:
-    memory = LIMITS.trace_memory_mb * 2**20
+def child_output(memory_mb: int):
+    """In a sandbox child: cap memory at `memory_mb` and core dumps at 0, and return the stream
+    answers go to (the real stdout); anything else printed goes to stderr."""
+    _limit_resources(memory_mb)
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return out
+
+
+def _limit_resources(memory_mb: int) -> None:
+    memory = memory_mb * 2**20
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
         memory = min(memory, hard)
@@ -178,7 +202,8 @@ def _limit_resources() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _write(out, message: dict) -> None:
+def write_answer(out, message: dict) -> None:
+    """Send one JSON answer line to the parent."""
     out.write(json.dumps(message) + "\n")
     out.flush()
 
