@@ -83,7 +83,7 @@ RESERVED_COMPONENT_NAMES: tuple[str, ...] = (
     "components", "time", "iteration", "job", "attempt", "id", "elapsed", "env_steps_per_s",
     "qpos", "qvel", "fps", "robot_id", "fell", "unstable", "frames", "seconds",
     "distance_travelled", "displacement", "mean_forward_speed", "yaw_turned",
-    "upright_fraction", "judge", "score")
+    "upright_fraction", "mean_height", "judge", "score")
 # Keyword arguments `jnp` calls may take (e.g. jnp.sum(x, axis=0), jnp.clip(x, min=0.0)).
 ALLOWED_KEYWORDS: tuple[str, ...] = ("axis", "keepdims", "ord", "min", "max")
 

@@ -178,6 +178,9 @@ def export_program(validated: ValidatedReward, contract: RobotContract):
     import jax.numpy as jnp
     from jax import export
 
+    # jaxlib imports some modules from C++ on its first jitted call, through the calling
+    # frame's builtins, which reward code does not have (no `__import__`): make that call here.
+    jnp.abs(jnp.zeros(())).block_until_ready()
     fn = build_fn(validated)
     names = validated.components
 

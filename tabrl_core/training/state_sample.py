@@ -24,7 +24,7 @@ import numpy as np
 from tabrl_core.paths import subdir
 from tabrl_core.rewards.contract import FIELD_NAMES, LIMITS, ContractState, RobotContract
 
-SAMPLE_VERSION = 3  # bump when the recipe below changes, so cached samples are remade
+SAMPLE_VERSION = 4  # bump when the recipe below changes, so cached samples are remade
 ROLLOUT_ENVS = 32  # per kind of driver
 ROLLOUT_STEPS = 48
 EDGE_EACH = 16  # states of each edge kind
@@ -111,13 +111,16 @@ def _spread_clock(base, contract: RobotContract, rng: np.random.Generator) -> No
 
 
 def _at_rest(base) -> None:
-    """Make the first-step states exactly at rest, as the contract promises code may see: the
-    clock, velocities, air times and actions at 0."""
+    """Make the first-step states exactly at rest in the standing pose, as the contract promises
+    code may see: level (upright 1), joints at their defaults, the clock, velocities, air times
+    and actions at 0."""
     s, a, prev_a, kind = base
     first = kind == 0
-    for name in ("base_lin_vel", "base_ang_vel", "joint_vel", "foot_air_time", "first_contact",
-                 "time"):
+    for name in ("base_lin_vel", "base_ang_vel", "base_rpy", "joint_vel", "foot_air_time",
+                 "first_contact", "time"):
         getattr(s, name)[first] = 0.0
+    s.upright[first] = 1.0
+    s.joint_pos[first] = s.default_joint_pos[first]
     a[first] = 0.0
     prev_a[first] = 0.0
 
