@@ -141,7 +141,9 @@ def run_judge(code: str, f: dict) -> tuple[bool, dict, str]:
     if program is not None:
         trajectory = JudgeTrajectory(**{k: np.asarray(f[k]) for k in FIELD_NAMES})
         result = program.run_judge(code, [trajectory])[0]
-        checks = {c.name: bool(c.passed) for c in result.checks}
+        if isinstance(result, Exception):
+            raise result
+        checks = {c.name: c.scored()[0] for c in result}
         return all(checks.values()), checks, "tabrl_core.judging"
     helpers = {"at_least": lambda v, x: float(v) >= x, "at_most": lambda v, x: float(v) <= x,
                "between": lambda v, lo, hi: lo <= float(v) <= hi}
