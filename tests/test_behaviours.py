@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from tabrl_core.behaviours import EPISODE_S, judge_code, parse, refine_spec
+from tabrl_core.behaviours import EPISODE_S, BehaviourSpec, judge_code, parse, refine_spec
 from tabrl_core.behaviours.words import tokenize
 from tabrl_core.rewards.contract import contract_for
 
@@ -57,6 +57,12 @@ def test_sentence_parses_into_its_spec(case):
     assert got["understood"] == case.get("understood", True)
     for word in case.get("notes", []):
         assert any(word in note for note in got["notes"]), (word, got["notes"])
+
+
+@pytest.mark.parametrize("case", SUITE[::7], ids=lambda c: c["text"][:30])
+def test_specs_round_trip_through_their_dicts(case):
+    spec = parse(case["text"], case["robot"])
+    assert BehaviourSpec.from_dict(spec.to_dict()) == spec
 
 
 def test_describe_reads_as_a_plan():

@@ -242,6 +242,13 @@ class BehaviourSpec:
                 "phases": [_phase_dict(p) for p in self.phases], "notes": list(self.notes),
                 "unknown": list(self.unknown), "describe": self.describe()}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "BehaviourSpec":
+        """The spec `to_dict` wrote (e.g. a refined spec stored with its job)."""
+        phases = tuple(_phase_from_dict(p) for p in data["phases"])
+        return cls(data["robot_id"], data["text"], phases, tuple(data.get("notes", ())),
+                   tuple(data.get("unknown", ())), data.get("understood", True))
+
     def with_phases(self, phases, note: str | None = None) -> "BehaviourSpec":
         notes = self.notes + ((note,) if note else ())
         return replace(self, phases=tuple(phases), notes=notes)
@@ -249,6 +256,25 @@ class BehaviourSpec:
 
 def _seconds(t: float) -> str:
     return f"{t:.2g}" if t < 10 else f"{t:.0f}"
+
+
+def _phase_from_dict(data: dict) -> Phase:
+    names = {f.name for f in fields(Phase)}
+    values = {}
+    for name, value in data.items():
+        if name == "style":
+            value = Style(**value)
+        elif name == "rotation":
+            value = Rotation(**value)
+        elif name == "oscillations":
+            value = tuple(Oscillation(**o) for o in value)
+        elif isinstance(value, dict):
+            value = Target(**value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        if name in names:
+            values[name] = value
+    return Phase(**values)
 
 
 def _phase_dict(phase: Phase) -> dict:
