@@ -218,3 +218,27 @@ def test_turn_the_other_way_and_unknown_comments():
     assert after.phases[0].yaw_rate.value < 0
     same, changes = refine_spec(parse("turn left", "go1"), "make it purple", [])
     assert same.phases == parse("turn left", "go1").phases and "nothing changed" in changes[0]
+
+
+def test_random_word_salads_never_break_the_parser_designer_judge_or_refinement():
+    import random
+
+    from tabrl_core.behaviours import phrases
+    from tabrl_core.providers.builtin import design_spec
+    from tabrl_core.rewards.validator import validate
+
+    rng = random.Random(7)
+    vocab = [*phrases.ACTIONS, *phrases.DIRECTIONS, *phrases.STYLES, "then", "and", "without",
+             "not", "for 2 seconds", "3 times", "90 degrees", "0.7 m/s", "front legs", "one paw",
+             "arms", "until", "again", ",", "qwx", "half a turn", "20 cm", "on its back"]
+    for _ in range(300):
+        text = " ".join(rng.choice(vocab) for _ in range(rng.randint(1, 12)))
+        robot = rng.choice(["go1", "op3", "ant", "half_cheetah", "humanoid", "hopper", "swimmer"])
+        spec = parse(text, robot)
+        assert all(0 <= p.start < p.end <= EPISODE_S + 1e-9 for p in spec.phases), text
+        contract = contract_for(robot)
+        for approach in design_spec(spec, contract).approaches:
+            validate(approach.code)
+        assert judge_code(spec, contract).startswith("def judge(t):")
+        refine_spec(spec, rng.choice(["faster", "higher", "turn the other way", "softer"]),
+                    ["p1_yaw_turned_rad"])

@@ -578,6 +578,8 @@ def _read_phase(clauses: list[Clause], body: Body) -> Draft | None:
         d.kind = "move"
     if d.kind == "hold":
         d.kind = "still"
+    if d.kind == "raise":  # raising a foot or the arms and holding them there
+        d.kind = "pose"
     return d
 
 

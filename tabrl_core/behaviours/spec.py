@@ -186,7 +186,7 @@ def _action_words(phase: Phase) -> str:
     elif phase.yaw_rate is not None and phase.yaw_rate.value:
         words.append(f"turn {_signed(phase.yaw_rate.value, 'left', 'right')} at "
                      f"{abs(phase.yaw_rate.value):.2g} rad/s")
-    if (phase.turn or phase.yaw_rate) and not moves and phase.kind in ("turn", "move"):
+    if words and words[-1].startswith("turn") and not moves and phase.kind in ("turn", "move"):
         words[-1] += " in place"
     if phase.kind == "pose":
         pose = []
