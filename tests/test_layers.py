@@ -18,7 +18,8 @@ LEVELS = {
     "providers": 3, "training": 3, "behaviours": 3,
     "media": 4,
     "jobs": 5,
-    "cli": 6, "__main__": 6, "__init__": 6,
+    "research": 6,
+    "cli": 6, "__main__": 6, "__init__": 6, "notebook": 6,
 }
 
 
