@@ -213,6 +213,15 @@ def test_comment_edits(comment, check):
     assert check(before, after) and changes
 
 
+def test_a_missed_height_moves_the_target_away_from_where_the_robot_stood():
+    before = parse("crouch", "go1")
+    check = {"name": "base_height_m", "value": 0.28, "target": "in [0.16, 0.27]", "passed": False}
+    after, _ = refine_spec(before, None, [check])
+    assert after.phases[0].height.value < before.phases[0].height.value
+    tilted, changes = refine_spec(parse("bow", "go1"), None, ["pitch_rad"])
+    assert tilted.phases[0].pitch.value > parse("bow", "go1").phases[0].pitch.value and changes
+
+
 def test_turn_the_other_way_and_unknown_comments():
     after, _ = refine_spec(parse("turn left", "go1"), "turn the other way", [])
     assert after.phases[0].yaw_rate.value < 0
