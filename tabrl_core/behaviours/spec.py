@@ -163,8 +163,8 @@ def _action_words(phase: Phase) -> str:
         name = ({True: "front flip", False: "backflip"}[rot.total > 0] if rot.axis == "pitch"
                 else _signed(rot.total, "roll right", "roll left"))
         count = abs(rot.total) / (2 * math.pi)
-        return f"{name} ({abs(rot.total):.2g} rad" + (f", {count:.2g} turns)" if count >= 1
-                                                     else ")")
+        turns = f", {count:.2g} turn{'' if round(count, 2) == 1 else 's'}" if count >= 1 else ""
+        return f"{name} ({abs(rot.total):.2g} rad{turns})"
     words = []
     if phase.kind == "jump" and phase.hop is not None:
         words.append(f"jump {phase.hop.value:.2g} m" + (f" x{phase.repeat}" if phase.repeat > 1
