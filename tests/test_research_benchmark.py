@@ -114,6 +114,9 @@ def test_a_run_exports_as_parquet_and_csv(bench, home, tmp_path):
         assert frame["code"].str.contains("def reward").all()
         assert set(frame["state"]) == {"succeeded"}
         assert {"judge_score", "passed", "verdict", "judge_checks", "stats"} <= set(frame)
+        assert frame["judge_score"].between(0, 1).all()
+        assert set(frame["judge_program_by"]) == {"builtin"}
+        assert frame["judge_program"].str.contains("def judge").all()
     assert all(len(steps) > 0 and list(steps) == sorted(steps) and 0 < steps[-1] <= STEPS_MIN
                for steps in parquet["curve_step"])
     assert json.loads(csv["curve_return"][0]) == pytest.approx(list(parquet["curve_return"][0]))
