@@ -97,17 +97,18 @@ class _Bars:
             self.bars[run.run_id] = tqdm(total=1.0, desc=label[:48], position=position,
                                          file=sys.stderr, disable=not enabled, leave=True,
                                          bar_format="{desc:48} {percentage:3.0f}%|{bar}| "
-                                                    "{postfix}")
+                                                    "{elapsed}{postfix}")
 
     def show(self, run_id: str, status: dict) -> None:
-        bar, counts = self.bars[run_id], status["counts"]
-        judged = sum(bool(j["judge"]) for j in status["jobs"])
-        shown = (round(status["progress"], 2), f"{counts['succeeded']} done, "
-                 f"{counts['failed']} failed, {counts['running']} running, {judged} judged")
+        counts = status["counts"]
+        shown = (round(status["progress"], 2), {
+            "done": counts["succeeded"], "failed": counts["failed"],
+            "running": counts["running"], "judged": sum(bool(j["judge"]) for j in status["jobs"])})
         if self.shown.get(run_id) != shown:  # redraw only on change: stderr may be a log file
             self.shown[run_id] = shown
-            bar.n, bar.postfix = shown
-            bar.refresh()
+            bar = self.bars[run_id]
+            bar.n = shown[0]
+            bar.set_postfix(shown[1])
 
     def close(self) -> None:
         for bar in self.bars.values():
