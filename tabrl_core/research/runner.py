@@ -62,7 +62,8 @@ def _design(task: Task, providers: list[str]) -> TaskRun:
 
     run = TaskRun(task)
     try:
-        run.designs = generate_approaches(task.robot, task.behavior, providers)
+        # Each task asks afresh: a repeated task is another sample, and its tokens are spent.
+        run.designs = generate_approaches(task.robot, task.behavior, providers, use_cache=False)
     except Exception as exc:  # an unknown robot, a bad behaviour: this task only
         run.error = _reason(exc)
         return run
