@@ -135,7 +135,8 @@ def _wait(runs: list[TaskRun], backend: str, bars: _Bars) -> None:
     finished_at: dict[str, float] = {}
     worker = None
     while pending:
-        if backend == "local" and (worker is None or not worker.is_alive()):
+        queued = any(r.status is None or r.status["counts"]["queued"] for r in pending.values())
+        if backend == "local" and queued and (worker is None or not worker.is_alive()):
             worker = threading.Thread(target=run_worker, kwargs={"idle_exit_s": 0.0,
                                                                   "poll_s": 0.1}, daemon=True)
             worker.start()
