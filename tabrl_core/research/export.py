@@ -4,8 +4,9 @@ Columns: the run's fields (run_id, robot, behavior, steps, backend, seed, create
 `prompt` (system and user turns as this TabRL writes them for the run's robot and behaviour),
 the approach (provider, name, description, code, valid, validation error), its job (job_id,
 state, error, mean_return), the judge's verdict (judge_score, passed, verdict, judge_by,
-judge_checks) and the run's judge program (judge_program_by, judge_program), the training curve (curve_step, curve_return: lists; curve_components: JSON) and
-the trajectory stats (stats: JSON, plus the STAT_COLUMNS as numbers). In CSV, lists are JSON.
+judge_checks), the run's judge program (judge_program_by, judge_program), the training curve
+(curve_step, curve_return: lists; curve_components: JSON) and the trajectory stats (stats:
+JSON, plus the STAT_COLUMNS as numbers). In CSV, lists are JSON.
 """
 
 from __future__ import annotations

@@ -103,9 +103,8 @@ def policy_onnx(checkpoint) -> "onnx.ModelProto":
     # The lowest IR version that holds the opset, so that older runtimes on robots load it too.
     model = helper.make_model(graph, opset_imports=opsets, producer_name="tabrl",
                               ir_version=helper.find_min_ir_version_for(opsets))
-    onnx.helper.set_model_props(model, {"robot": checkpoint.robot_id,
-                                        "meta": json.dumps({"obs_size": checkpoint.obs_size,
-                                                            "action_size": checkpoint.action_size})})
+    sizes = {"obs_size": checkpoint.obs_size, "action_size": checkpoint.action_size}
+    helper.set_model_props(model, {"robot": checkpoint.robot_id, "meta": json.dumps(sizes)})
     onnx.checker.check_model(model)
     return model
 
