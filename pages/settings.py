@@ -1,20 +1,24 @@
-"""Settings: providers (never their keys), the training backend, the data dir, time estimates."""
+"""Settings: providers (never their keys), keys for this session, the training backend, the data
+dir, time estimates."""
 
 import streamlit as st
 
-from tabrl_app import ui
+from tabrl_app import session, settings
 
-ui.chrome()
+session.chrome()
 st.title("Settings")
 
 st.subheader("Reward designers")
-ui.provider_table()
+settings.provider_table()
+
+st.subheader("Keys for this session")
+settings.session_key_forms()
 
 st.subheader("Training backend")
-ui.backend_settings()
+settings.backend_settings()
 
 st.subheader("Data")
-ui.data_settings()
+settings.data_settings()
 
 st.subheader("Time estimates")
-ui.estimate_table()
+settings.estimate_table()

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tabrl_core import hosting
+from tabrl_core.budgets import check_steps
 from tabrl_core.jobs import modal_backend
 from tabrl_core.jobs.estimate import estimate_seconds
 from tabrl_core.jobs.queue import live_workers, recover_orphans, register_worker
@@ -24,7 +26,6 @@ from tabrl_core.paths import subdir
 from tabrl_core.robots import get_robot
 from tabrl_core.store import artifact_path, job_dir, opened, record_artifact, transaction
 
-BACKENDS = ("local", "modal")
 WORKER_IDLE_EXIT_S = 300
 """A background worker exits after this long with nothing queued."""
 _SECRET_OPTION = re.compile(r"key|token|secret|password", re.IGNORECASE)
@@ -55,45 +56,57 @@ def _check_options(options: dict) -> None:
 
 def start_batch(robot: str, approaches: list, steps: int, backend: str = "local", *,
                 behavior: str = "", owner: str = "local", run_id: str | None = None,
-                seed: int = 0, start_worker: bool = True, **options) -> Batch:
+                seed: int = 0, start_worker: bool = True, parent_run: str | None = None,
+                **options) -> Batch:
     """Record a run and queue one job per valid approach; start the backend.
 
     `approaches` are `Approach` objects or dicts (provider, name, description, code, valid,
-    error); invalid ones are recorded without a job. Options: `train_config` (a dict of
+    error; a refinement's also carry records.LINEAGE_FIELDS, and `parent_run` names the run
+    they refine); invalid ones are recorded without a job. Options: `train_config` (a dict of
     TrainConfig fields), and for Modal `per_job` (one GPU call per job instead of one per batch).
     `start_worker=False` leaves the local queue to a worker you run yourself (`tabrl worker`).
     Raises ValueError for an unknown robot or backend, a budget out of range, no valid
     approach, or (hosted mode) a batch over the session's limits; ModalUnavailableError when
     Modal has no credentials or cannot be reached.
     """
-    # tabrl_core.training imports JAX and brax: only here, so status reads stay light.
-    from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
-
     get_robot(robot)
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    top = STEPS_MAX_LOCAL if backend == "local" else STEPS_MAX_GPU
-    if not STEPS_MIN <= steps <= top:
-        raise ValueError(f"steps must be between {STEPS_MIN:,} and {top:,} on {backend}; "
-                         f"got {steps:,}")
+    check_steps(steps, backend)
     rows = [_approach_dict(a) for a in approaches]
     if not any(r["valid"] for r in rows):
         raise ValueError("no valid approach to train; fix the reward code or generate again")
     _check_options(options)
-    from tabrl_core import hosting  # it reads this module's list_runs
-
-    hosting.check_batch(owner, sum(r["valid"] for r in rows), steps)
+    hosting.check_batch(_active_jobs(owner), sum(r["valid"] for r in rows), steps)
     if backend == "modal":
         modal_backend.check_ready()
     with opened() as conn:
         run_id, job_ids = insert_run(conn, robot=robot, behavior=behavior, steps=steps,
                                      backend=backend, seed=seed, owner=owner, options=options,
-                                     approaches=rows, run_id=run_id)
+                                     approaches=rows, run_id=run_id, parent_run=parent_run)
         if backend == "modal":
             modal_backend.submit(conn, run_id, [JobRef(j, 1) for j in job_ids])
     if backend == "local" and start_worker:
         ensure_worker()
     return Batch(run_id, job_ids)
+
+
+def _active_jobs(owner: str) -> int:
+    """How many of `owner`'s jobs are queued or training."""
+    with opened() as conn:
+        return conn.execute("""
+            SELECT COUNT(*) FROM jobs j JOIN runs r ON j.run = r.id
+            WHERE r.owner = ? AND j.state IN ('queued', 'running')""", (owner,)).fetchone()[0]
+
+
+def check_backend(backend: str) -> str:
+    """Say that `backend` can train now, or raise (ModalUnavailableError says what to do).
+
+    Local: a worker is alive, or one is started. Modal: the deployed function answers a lookup
+    within its deadline.
+    """
+    if backend == "local":
+        return f"The local worker (pid {ensure_worker()}) is running."
+    modal_backend.check_ready()
+    return f"Modal answers: {modal_backend.APP_NAME}/{modal_backend.FUNCTION_NAME} is deployed."
 
 
 def ensure_worker() -> int:

@@ -37,6 +37,13 @@ STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
 TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
+# The environment variables the child may see (see child_env): the system's basics, TabRL's data
+# and cache folders, and JAX/XLA's own settings. The child always runs JAX on the CPU in
+# float32, the trainer's dtypes.
+CHILD_ENV_NAMES = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TABRL_HOME",
+                   "TABRL_JAX_CACHE_DIR", "TABRL_MENAGERIE_REGISTRY", "MENAGERIE_ROOT",
+                   "MENAGERIE_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL")
+CHILD_ENV_PREFIXES = ("JAX_", "XLA_")
 
 
 # Parent side.
@@ -64,7 +71,7 @@ def run_in_child(child_args: tuple[str, ...], request: dict, n: int, timeout_s: 
     with tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen([sys.executable, *child_args],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                env=_child_env(), cwd=ROOT, text=True, encoding="utf-8")
+                                env=child_env(), cwd=ROOT, text=True, encoding="utf-8")
         lines: queue.Queue = queue.Queue()
         pump = threading.Thread(target=_pump, args=(proc, json.dumps(request), lines),
                                 daemon=True)
@@ -79,9 +86,14 @@ def run_in_child(child_args: tuple[str, ...], request: dict, n: int, timeout_s: 
             proc.stdout.close()
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+def child_env() -> dict[str, str]:
+    """The child's whole environment, built from nothing: where to find programs, Python and
+    the caches, and JAX/XLA settings. Nothing else (provider keys, tokens) reaches it."""
+    env = {name: os.environ[name] for name in CHILD_ENV_NAMES if name in os.environ}
+    env |= {name: value for name, value in os.environ.items()
+            if name.startswith(CHILD_ENV_PREFIXES)}
+    env |= {"JAX_PLATFORMS": "cpu", "JAX_ENABLE_X64": "0", "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return env
 
 

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
-                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS, Limits)
+                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS,
+                                         RESERVED_COMPONENT_NAMES, Limits)
 
 COMPONENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
@@ -347,6 +348,10 @@ class _Checker:
         if not COMPONENT_NAME.match(name) or len(name) > max_chars:
             _fail(key, f"{part} name {name[:60]!r} must be an identifier (letters, digits, `_`) "
                        f"of at most {max_chars} characters")
+        if self.grammar.returns == "total_and_parts" and name.lower() in RESERVED_COMPONENT_NAMES:
+            _fail(key, f"component name {name!r} is reserved: TabRL already uses it beside the "
+                       "components (curves, metrics, stats); pick another name, e.g. "
+                       f"{name.lower() + '_term'!r}")
         return name
 
     # Expressions.
