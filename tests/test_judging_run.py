@@ -247,3 +247,14 @@ def test_video_judge_is_off_without_a_multimodal_key(tmp_path):
     assert all("video" not in v for v in result["verdicts"].values())
     with pytest.raises(ValueError, match="unknown video judge provider 'nobody'"):
         judge_run(run_id, video_provider="nobody")
+
+
+def test_the_default_judge_is_the_first_configured_llm_else_builtin(monkeypatch):
+    from tabrl_core.judging import default_judge_provider
+
+    assert default_judge_provider() == "builtin"
+    keys = {"OPENAI_API_KEY": "sk-FAKE", "GEMINI_API_KEY": "AIzaFAKE"}
+    assert default_judge_provider(keys) == "openai"
+    assert default_judge_provider({**keys, "TABRL_JUDGE_PROVIDER": "builtin"}) == "builtin"
+    monkeypatch.setenv("TABRL_JUDGE_PROVIDER", "gemini")
+    assert default_judge_provider() == "gemini"
