@@ -69,7 +69,8 @@ def test_reward_validator_is_unchanged_by_the_judge_grammar():
 
 @pytest.mark.parametrize("name", sorted(contract.EXTRA_JNP))
 def test_judge_only_functions_pass_for_judges_not_rewards(name):
-    judge = f"def judge(t):\n    x = jnp.{name}(t.base_height)\n    return {{'x': at_least(1.0, 0.0)}}\n"
+    judge = (f"def judge(t):\n    x = jnp.{name}(t.base_height)\n"
+             "    return {'x': at_least(1.0, 0.0)}\n")
     validate_judge(judge)
     reward = f"def reward(s, a, prev_a):\n    x = jnp.{name}(a)\n    return 1.0, {{'x': 1.0}}\n"
     with pytest.raises(ValueError, match=f"calls jnp.{name}"):
