@@ -50,6 +50,8 @@ class TrainConfig:
     """physics threads (0: all CPU cores)"""
     physics: str = "native"
     """physics engine: "native" (MuJoCo in C on CPU threads) or "mjx" (one jitted program, GPUs)"""
+    skill_search: bool = True
+    """before PPO, search the base policy's commands for the one each reward scores best"""
 
     def __post_init__(self):
         if self.physics not in ("native", "mjx"):

@@ -23,6 +23,13 @@ from tabrl_core.robots import RobotSpec, get_robot
 from tabrl_core.robots.model import home_data, load_spec
 
 STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS
+COMMAND_AXES = ("vx", "vy", "yaw_rate", "height", "roll", "pitch")
+"""The command vector at the end of every observation (see training/skills.py): planar velocity
+(m/s, heading frame), turning rate (rad/s), base height offset from standing (m), roll, pitch."""
+COMMAND_OBS_SCALE = (2.0, 2.0, 1.0, 10.0, 3.0, 3.0)
+"""Multiplies each command axis in the observation, so every axis spans about [-1, 1]."""
+OBS_LAYOUT = "command-v1"
+"""Checkpoints record the observation layout they were trained on; older ones cannot be used."""
 TOUCH_THRESHOLD_N = 1.0
 RESET_POOL_SIZE = 256
 
@@ -181,7 +188,7 @@ class RobotEnv:
 
 def observation_size(n_joints: int) -> int:
     """Length of the observation vector built by `observe`."""
-    return 1 + 3 + 3 + 3 + 3 * n_joints + 4
+    return 1 + 3 + 3 + 3 + 3 * n_joints + 4 + len(COMMAND_AXES)
 
 
 def _quat_to_rpy_up(q: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -230,13 +237,16 @@ def terminated(c: EnvConstants, s: ContractState) -> jax.Array:
     return fell | blew_up
 
 
-def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array) -> jax.Array:
-    """The policy's observation: base height and motion, gravity, joints, last action, clocks."""
+def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array,
+            command: jax.Array) -> jax.Array:
+    """The policy's observation: base height and motion, gravity, joints, last action, clocks,
+    and the command [..., len(COMMAND_AXES)] it is asked to follow."""
     phase = 2.0 * jnp.pi * s.time[..., None] * jnp.array([1.0, 2.0])
+    command = jnp.broadcast_to(command, prev_action.shape[:-1] + (len(COMMAND_AXES),))
     obs = jnp.concatenate([
         s.base_height[..., None], s.base_lin_vel, s.base_ang_vel * 0.25, gravity,
         s.joint_pos - s.default_joint_pos, s.joint_vel * 0.05, prev_action,
-        jnp.sin(phase), jnp.cos(phase)], axis=-1)
+        jnp.sin(phase), jnp.cos(phase), command * jnp.array(COMMAND_OBS_SCALE)], axis=-1)
     return jnp.nan_to_num(jnp.clip(obs, -100.0, 100.0))
 
 
