@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tabrl_core.budgets import PRESETS, check_steps
+
 
 class CliError(Exception):
     """A user error: printed as one line on stderr, exit status 2."""
@@ -19,16 +21,16 @@ def _train(args: argparse.Namespace) -> int:
     from tabrl_core.jobs.worker import run_worker
     from tabrl_core.providers import generate_approaches
     from tabrl_core.robots import get_robot
-    from tabrl_core.training import STEPS_MAX_LOCAL, STEPS_MIN
 
     get_robot(args.robot)
     behavior = args.behavior.strip()
     if not behavior:
         raise CliError("the behaviour is empty: say what the robot should do, e.g. --behavior "
                        "\"walk forward\"")
-    if not STEPS_MIN <= args.steps <= STEPS_MAX_LOCAL:
-        raise CliError(f"--steps must be between {STEPS_MIN:,} and {STEPS_MAX_LOCAL:,} on the "
-                       f"local backend; got {args.steps:,}")
+    try:
+        check_steps(args.steps, "local")
+    except ValueError as err:
+        raise CliError(f"--{err}") from None
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -114,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="design rewards, train them, render videos")
     train.add_argument("--robot", default="go1", help="robot id (see `tabrl models`)")
     train.add_argument("--behavior", required=True, help="what the robot should do")
-    train.add_argument("--steps", type=int, default=10_000, help="env steps per approach")
+    train.add_argument("--steps", type=int, default=PRESETS["Quick"],
+                       help="env steps per approach")
     train.add_argument("--providers", default="builtin",
                        help="comma-separated provider ids (default: builtin)")
     train.add_argument("--out", required=True, help="folder for summary.json and the videos")

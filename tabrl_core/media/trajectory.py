@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mujoco
 import numpy as np
 
-from tabrl_core.media.encode import atomic_path
+from tabrl_core.files import atomic_path
 from tabrl_core.robots import get_robot
 from tabrl_core.robots.model import load_model
 
