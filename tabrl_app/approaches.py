@@ -117,8 +117,10 @@ def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResu
 
 def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) -> None:
     try:
+        overrides = st.session_state.get("train_overrides") or {}
         batch = start_batch(robot, approaches, steps, backend(), behavior=behavior,
-                            owner=session_owner())
+                            owner=session_owner(),
+                            **({"train_config": overrides} if overrides else {}))
     except (ValueError, RuntimeError) as err:
         st.error(f"Training did not start: {err}")
         return

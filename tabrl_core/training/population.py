@@ -229,6 +229,10 @@ class _PopulationTrainer:
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+        if config.domain_randomization:
+            self.env.randomize(self.k * self.n, seed)
+        self.push_chance = (self.env.robot.ctrl_dt / envlib.PUSH_INTERVAL_S
+                            if config.domain_randomization else 0.0)
         self.mjx = (mjx_collect.MjxCollector(self.env, self.pool_states, self.env_step,
                                              config.unroll_length)
                     if config.physics == "mjx" else None)
@@ -316,6 +320,9 @@ class _PopulationTrainer:
             keep["logits"].append(out.logits)
             keep["action"].append(out.action)
             keep["prev_action"].append(out.prev_action)
+            if self.push_chance:
+                self.env.push(states, np.nonzero(self.rng.random(batch) < self.push_chance)[0],
+                              self.rng)
             states, sensors = self.env.physics_step(states, np.asarray(out.ctrl, np.float64))
             rows = self._reset_rows(batch)
             self.key, key = jax.random.split(self.key)

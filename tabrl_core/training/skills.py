@@ -129,9 +129,11 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
     def fn(s, a, prev_a, command):
         vx, vy, yaw, height, roll, pitch = (command[..., i] for i in range(6))
         parts = {
+            # Wide kernels (as Playground's joystick): slowing down already pays when the
+            # command is to go the other way, so the gradient leads there.
             "track_lin_vel": jnp.exp(-(jnp.square(s.base_lin_vel[0] - vx)
-                                       + jnp.square(s.base_lin_vel[1] - vy)) / 0.05),
-            "track_yaw_rate": jnp.exp(-jnp.square(s.base_ang_vel[2] - yaw) / 0.1),
+                                       + jnp.square(s.base_lin_vel[1] - vy)) / 0.25),
+            "track_yaw_rate": jnp.exp(-jnp.square(s.base_ang_vel[2] - yaw) / 0.5),
             "track_height": jnp.exp(-jnp.square(s.base_height - standing_height - height)
                                     / 0.001),
             "track_lean": jnp.exp(-(jnp.square(s.base_rpy[0] - roll)
@@ -143,7 +145,7 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
             "pose": jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos)),
         }
         moving = jnp.abs(vx) + jnp.abs(vy) + jnp.abs(yaw) > 0.05
-        total = (1.5 * parts["track_lin_vel"] + 0.8 * parts["track_yaw_rate"]
+        total = (2.0 * parts["track_lin_vel"] + 1.0 * parts["track_yaw_rate"]
                  + 0.5 * parts["track_height"] + 0.5 * parts["track_lean"]
                  + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["steps"]
                  - 0.02 * parts["action_rate"] - 0.0002 * parts["torque"]
