@@ -21,7 +21,7 @@ from tabrl_core.training.config import TrainConfig
 from tabrl_core.training.population import base_policy_path, train_population
 
 PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=5.0, num_minibatches=8,
-                              entropy_cost=5e-3, skill_search=False)
+                              entropy_cost=5e-3, learning_rate=1e-4, skill_search=False)
 PRETRAIN_STEPS = 3_000_000
 CHUNK_STEPS = 500_000
 """Steps between two resumable checkpoints of a pretraining run."""
@@ -87,7 +87,8 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
 def seed_checkpoint(path: Path, out: Path) -> Path:
     """`path` as a checkpoint of this observation layout: a current one as it is; an older one
     without the command vector (like the first Go1 base) widened with zero weights and unit
-    normaliser statistics for the command inputs, so it starts out acting as it did."""
+    normaliser statistics for the command inputs, so its policy starts out acting as it did,
+    and with a fresh value network (the old one estimated another reward's returns)."""
     import flax.serialization
     import jax
     import jax.numpy as jnp
@@ -125,9 +126,11 @@ def seed_checkpoint(path: Path, out: Path) -> Path:
         mean=jnp.concatenate([norm.mean, jnp.zeros(extra)]),
         std=jnp.concatenate([norm.std, jnp.ones(extra)]),
         summed_variance=jnp.concatenate([norm.summed_variance, jnp.full(extra, count)]))
+    fresh = ppo.init_agent(jax.random.PRNGKey(meta.get("seed", 0)),
+                           ppo.make_networks(new_size, actions, config), new_size, config)
     return save_checkpoint(out, robot_id=meta["robot_id"], config=config, obs_size=new_size,
                            action_size=actions, policy=widen(state["policy"]),
-                           value=widen(state["value"]), normalizer=normalizer,
+                           value=fresh.value, normalizer=normalizer,
                            reward_code=None, seed=meta.get("seed", 0),
                            steps_done=meta.get("steps_done", 0), extra={"seeded_from": str(path)})
 

@@ -94,19 +94,20 @@ def command_dict(command: Sequence[float]) -> dict[str, float]:
 
 
 def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.ndarray:
-    """n commands [n, 6] for pretraining: uniform in the box, with a share of pure standing,
-    pure forward/backward walking and pure turning so each skill is practised on its own."""
+    """n commands [n, 6] for pretraining, locomotion first: a third move along one axis (vx,
+    vy or yaw_rate), a quarter combine the three, a fifth hold a posture standing still, the
+    rest stand still or take the whole box, so each skill is practised on its own too."""
     low, high = np.asarray(box.low), np.asarray(box.high)
-    commands = rng.uniform(low, high, (n, len(COMMAND_AXES)))
-    kind = rng.integers(0, 5, n)
-    single = rng.integers(0, 3, n)  # for kind 1: keep only vx, vy or yaw_rate
-    locomotion = np.zeros_like(commands)
-    locomotion[np.arange(n), single] = commands[np.arange(n), single]
-    posture = commands.copy()
-    posture[:, :3] = 0.0  # kind 2: stand still, with a posture
-    commands = np.where((kind == 1)[:, None], locomotion, commands)
-    commands = np.where((kind == 2)[:, None], posture, commands)
-    commands = np.where((kind == 3)[:, None], 0.0, commands)
+    uniform = rng.uniform(low, high, (n, len(COMMAND_AXES)))
+    kind = rng.choice(5, n, p=[0.35, 0.25, 0.2, 0.1, 0.1])
+    rows = np.arange(n)
+    single = np.zeros_like(uniform)
+    axis = rng.integers(0, 3, n)
+    single[rows, axis] = uniform[rows, axis]
+    moving = np.where(np.arange(6) < 3, uniform, 0.0)
+    posture = np.where(np.arange(6) >= 3, uniform, 0.0)
+    commands = np.select([kind[:, None] == k for k in range(4)],
+                         [single, moving, posture, np.zeros_like(uniform)], uniform)
     return box.clip(commands).astype(np.float32)
 
 
