@@ -129,9 +129,12 @@ def _videos(status: dict, key: str) -> None:
 
 
 def _caption(job: dict) -> str:
-    """The clip's return, how far the base moved (start to end) and the time it stood upright."""
+    """The clip's return, how far the base moved (start to end), the time it stood upright,
+    and the base policy's command its fine-tuning started from."""
     stats = job["stats"]
     if "episode_return" not in stats:
         return ""
+    start = stats.get("final", {}).get("start_command")
     return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m · "
-            f"upright {stats['upright_fraction']:.0%}")
+            f"upright {stats['upright_fraction']:.0%}"
+            + (f" · started from: {start['label']}" if start else ""))
