@@ -90,16 +90,20 @@ def test_an_old_layout_checkpoint_is_refused_with_the_fix(tmp_path):
     assert str(path) in str(err.value) and "tabrl pretrain go1" in str(err.value)
 
 
-def test_seeding_widens_an_old_checkpoint_without_changing_its_actions(tmp_path):
+def test_seeding_widens_an_old_checkpoint_that_acts_as_before_on_a_zero_command(tmp_path):
     path, networks, agent = _old_layout_checkpoint(tmp_path)
     new = load_checkpoint(seed_checkpoint(path, tmp_path / "new"))
     assert new.obs_size == envlib.observation_size(12)
+    n = len(envlib.COMMAND_AXES)
     obs = np.random.default_rng(0).normal(size=(5, new.obs_size)).astype(np.float32)
-    before = ppo.deterministic_actions(networks, agent.normalizer, agent.policy,
-                                       obs[:, :-len(envlib.COMMAND_AXES)])
-    after = ppo.deterministic_actions(ppo.make_networks(new.obs_size, 12, TINY),
-                                      new.normalizer, new.policy, obs)
+    obs[:, -n:] = 0.0
+    new_networks = ppo.make_networks(new.obs_size, 12, TINY)
+    before = ppo.deterministic_actions(networks, agent.normalizer, agent.policy, obs[:, :-n])
+    after = ppo.deterministic_actions(new_networks, new.normalizer, new.policy, obs)
     np.testing.assert_allclose(before, after, atol=1e-5)
+    obs[:, -n] = 1.0  # a command already moves the widened policy a little
+    moved = ppo.deterministic_actions(new_networks, new.normalizer, new.policy, obs)
+    assert 0 < float(np.max(np.abs(moved - after))) < 0.5
 
 
 def test_the_go1_base_follows_opposite_commands():

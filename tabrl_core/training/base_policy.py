@@ -21,8 +21,10 @@ from tabrl_core.training.config import TrainConfig
 from tabrl_core.training.population import base_policy_path, train_population
 
 PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=5.0, num_minibatches=8,
-                              entropy_cost=5e-3, learning_rate=1e-4, skill_search=False)
+                              entropy_cost=5e-3, skill_search=False)
 PRETRAIN_STEPS = 3_000_000
+COMMAND_INIT_STD = 0.05
+"""Initial weights from the command inputs when an older base is widened (seed_checkpoint)."""
 CHUNK_STEPS = 500_000
 """Steps between two resumable checkpoints of a pretraining run."""
 EVAL_COMMANDS = {  # name -> command (vx, vy, yaw_rate, height, roll, pitch)
@@ -86,9 +88,11 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
 
 def seed_checkpoint(path: Path, out: Path) -> Path:
     """`path` as a checkpoint of this observation layout: a current one as it is; an older one
-    without the command vector (like the first Go1 base) widened with zero weights and unit
-    normaliser statistics for the command inputs, so its policy starts out acting as it did,
-    and with a fresh value network (the old one estimated another reward's returns)."""
+    without the command vector (like the first Go1 base) widened with small random weights
+    (COMMAND_INIT_STD) and unit normaliser statistics for the command inputs, so its policy
+    starts out close to how it acted but already varies with the command (which PPO can then
+    reinforce), and with a fresh value network (the old one estimated another reward's
+    returns)."""
     import flax.serialization
     import jax
     import jax.numpy as jnp
@@ -115,9 +119,10 @@ def seed_checkpoint(path: Path, out: Path) -> Path:
     new_size = observation_size(actions)
     extra = new_size - old_size
 
-    def widen(params):
+    def widen(params, key):
         first = params["params"]["hidden_0"]
-        kernel = jnp.concatenate([first["kernel"], jnp.zeros((extra, first["kernel"].shape[1]))])
+        rows = COMMAND_INIT_STD * jax.random.normal(key, (extra, first["kernel"].shape[1]))
+        kernel = jnp.concatenate([first["kernel"], rows])
         return {"params": {**params["params"], "hidden_0": {**first, "kernel": kernel}}}
 
     norm = state["normalizer"]
@@ -129,7 +134,7 @@ def seed_checkpoint(path: Path, out: Path) -> Path:
     fresh = ppo.init_agent(jax.random.PRNGKey(meta.get("seed", 0)),
                            ppo.make_networks(new_size, actions, config), new_size, config)
     return save_checkpoint(out, robot_id=meta["robot_id"], config=config, obs_size=new_size,
-                           action_size=actions, policy=widen(state["policy"]),
+                           action_size=actions, policy=widen(state["policy"], jax.random.PRNGKey(1)),
                            value=fresh.value, normalizer=normalizer,
                            reward_code=None, seed=meta.get("seed", 0),
                            steps_done=meta.get("steps_done", 0), extra={"seeded_from": str(path)})

@@ -94,20 +94,20 @@ def command_dict(command: Sequence[float]) -> dict[str, float]:
 
 
 def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.ndarray:
-    """n commands [n, 6] for pretraining, locomotion first: a third move along one axis (vx,
-    vy or yaw_rate), a quarter combine the three, a fifth hold a posture standing still, the
-    rest stand still or take the whole box, so each skill is practised on its own too."""
+    """n commands [n, 6] for pretraining, locomotion first: half move along one axis (forward
+    or backward twice as often as sideways or turning), a quarter combine the three, and the
+    rest stand still or hold a posture standing still."""
     low, high = np.asarray(box.low), np.asarray(box.high)
     uniform = rng.uniform(low, high, (n, len(COMMAND_AXES)))
-    kind = rng.choice(5, n, p=[0.35, 0.25, 0.2, 0.1, 0.1])
+    kind = rng.choice(4, n, p=[0.5, 0.25, 0.15, 0.1])
     rows = np.arange(n)
     single = np.zeros_like(uniform)
-    axis = rng.integers(0, 3, n)
+    axis = rng.choice(3, n, p=[0.5, 0.25, 0.25])
     single[rows, axis] = uniform[rows, axis]
     moving = np.where(np.arange(6) < 3, uniform, 0.0)
     posture = np.where(np.arange(6) >= 3, uniform, 0.0)
-    commands = np.select([kind[:, None] == k for k in range(4)],
-                         [single, moving, posture, np.zeros_like(uniform)], uniform)
+    commands = np.select([kind[:, None] == k for k in range(3)],
+                         [single, moving, np.zeros_like(uniform)], posture)
     return box.clip(commands).astype(np.float32)
 
 
