@@ -21,7 +21,7 @@ from tabrl_core.training.config import TrainConfig
 from tabrl_core.training.population import base_policy_path, train_population
 
 PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=5.0, num_minibatches=8,
-                              entropy_cost=5e-3, skill_search=False)
+                              entropy_cost=1e-2, skill_search=False)
 PRETRAIN_STEPS = 3_000_000
 COMMAND_INIT_STD = 0.05
 """Initial weights from the command inputs when an older base is widened (seed_checkpoint)."""
