@@ -4,6 +4,7 @@ import streamlit as st
 
 from tabrl_app import runs as runs_table
 from tabrl_app import session
+from tabrl_app.run_export import run_downloads
 from tabrl_app.run_view import run_view
 
 session.chrome()
@@ -29,6 +30,7 @@ if len(selected) == 1:
     if st.button("Open on the Train page", icon=":material/open_in_new:"):
         st.switch_page("pages/train.py", query_params={"run": selected[0]})
     run_view(selected[0])
+    run_downloads(selected[0])
 elif len(selected) == 2:
     for column, run_id in zip(st.columns(2), selected):
         with column:

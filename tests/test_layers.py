@@ -15,10 +15,11 @@ LEVELS = {
     "lazy": 0, "paths": 0, "files": 0, "gl": 0, "budgets": 0, "hosting": 0,
     "robots": 1, "store": 1,
     "rewards": 2,
-    "providers": 3, "training": 3,
+    "providers": 3, "training": 3, "behaviours": 3,
     "media": 4,
     "jobs": 5,
-    "cli": 6, "__main__": 6, "__init__": 6,
+    "research": 6,
+    "cli": 6, "__main__": 6, "__init__": 6, "notebook": 6,
 }
 
 

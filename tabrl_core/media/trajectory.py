@@ -2,7 +2,7 @@
 
 A trajectory is `tabrl_core.training.Trajectory`: robot_id, fps, qpos [F, nq], qvel [F, nv],
 time [F], reward [F] and components {name: [F]} (each frame carries the reward of the control
-step it falls in), fell, unstable.
+step it falls in), fell, unstable, and states {contract field: [F, ...]} (the judge reads them).
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ def finite_frames(traj: Trajectory) -> int:
 
 
 def save_trajectory(traj: Trajectory, path: Path | str) -> Path:
-    """Write qpos, qvel, time, reward, `reward/<name>` per component, robot_id, fps, fell and
-    unstable to an .npz file."""
+    """Write qpos, qvel, time, reward, `reward/<name>` per component, `state/<field>` per
+    contract-state field, robot_id, fps, fell and unstable to an .npz file."""
     arrays = {"qpos": traj.qpos, "qvel": traj.qvel, "time": traj.time, "reward": traj.reward}
     arrays |= {f"reward/{name}": values for name, values in traj.components.items()}
+    arrays |= {f"state/{name}": values for name, values in traj.states.items()}
     arrays |= {"robot_id": np.array(traj.robot_id), "fps": np.array(traj.fps),
                "fell": np.array(traj.fell), "unstable": np.array(traj.unstable)}
     path = Path(path)
@@ -52,8 +53,9 @@ def trajectory_stats(traj: Trajectory) -> dict:
     estimated from the per-frame rewards (sum over frames x control steps per frame).
     distance_travelled is the base's path length in xy (m), displacement the straight line from
     the first to the last frame (m), mean_forward_speed the progress along the base's heading per
-    second (m/s), yaw_turned the unwrapped change of heading (rad), upright_fraction the share of
-    frames whose base up axis has a world z of at least UPRIGHT_MIN_Z.
+    second (m/s), yaw_turned the unwrapped change of heading (rad), mean_height the base's mean
+    height above the world origin (m), upright_fraction the share of frames whose base up axis
+    has a world z of at least UPRIGHT_MIN_Z.
     """
     robot = get_robot(traj.robot_id)
     n = finite_frames(traj)
@@ -71,6 +73,7 @@ def trajectory_stats(traj: Trajectory) -> dict:
         "displacement": float(np.linalg.norm(position[-1, :2] - position[0, :2])),
         "mean_forward_speed": float(np.sum(step * heading) / span) if span > 0 else 0.0,
         "yaw_turned": float(yaw[-1] - yaw[0]),
+        "mean_height": float(np.mean(position[:, 2])),
         "upright_fraction": float(np.mean(rotation[:, 2, 2] >= UPRIGHT_MIN_Z)),
         "fell": bool(traj.fell),
         "unstable": bool(traj.unstable or n < len(traj.qpos)),

@@ -1,15 +1,23 @@
-"""Trace validated reward code in a child process, with a time limit and a memory limit.
+"""Trace, bound and test validated reward code in a child process, under time and memory limits.
 
 `trace` (parent side) sends a batch of programs as JSON to a child Python process running `main`
-and reads one verdict per line. The child caps its own address space, then for each program
-builds the function, traces `jax.vmap(fn)` over a dummy batch with `jax.make_jaxpr` (so an
-oversized array is caught before it exists), checks the output shapes, and evaluates it on
-plausible states, requiring finite values. A program that runs past the time limit or kills the
-child is blamed for it; the rest of the batch goes on in a new child.
+and reads one verdict per line. The child, started with an environment built from nothing (no
+provider keys), caps its own address space, then for each program runs `check_program`: trace
+it (oversized arrays and non-scalar outputs are caught before anything exists), bound its work
+per state (work.py), export it and compile it at the trainer's batch shape, and run it on
+realistic states of the robot in float32, requiring finite values. The verdict of a program
+that passes is its serialised exported program, which is all the trainer and the video rollout
+ever run. A program that runs past the time limit or kills the child is blamed for it; the rest
+of the batch goes on in a new child.
+
+The process harness (`run_in_child` on the parent side, `child_output` and `write_answer` in the
+child) also runs judge programs on trajectories (tabrl_core/judging/program.py).
 """
 
 from __future__ import annotations
 
+import ast
+import base64
 import dataclasses
 import json
 import os
@@ -29,37 +37,53 @@ from tabrl_core.rewards.contract import (EXAMPLE_REWARD, FIELD_NAMES, LIMITS, Co
                                          RobotContract)
 from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
 
-BATCH = 8  # dummy states per trace
+BATCH = 8  # states of dummy_batch by default
 STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's fault
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
 TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
+# The environment variables the child may see (see child_env): the system's basics, TabRL's data
+# and cache folders, and JAX/XLA's own settings. The child always runs JAX on the CPU in
+# float32, the trainer's dtypes.
+CHILD_ENV_NAMES = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TABRL_HOME",
+                   "TABRL_JAX_CACHE_DIR", "TABRL_MENAGERIE_REGISTRY", "MENAGERIE_ROOT",
+                   "MENAGERIE_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL")
+CHILD_ENV_PREFIXES = ("JAX_", "XLA_")
 
 
 # Parent side.
 
 def trace(contract: RobotContract, codes: list[str],
-          timeout_s: float | None = None) -> list[RewardValidationError | None]:
-    """One verdict per program, in order: None when it traced cleanly, else the error."""
+          timeout_s: float | None = None) -> list[RewardValidationError | bytes]:
+    """One verdict per program, in order: its serialised exported program (bytes) when it
+    passed every check, else the error."""
     timeout_s = LIMITS.trace_timeout_s if timeout_s is None else timeout_s
-    verdicts: list[RewardValidationError | None] = []
+    verdicts: list[RewardValidationError | bytes] = []
     while len(verdicts) < len(codes):
-        verdicts += _run_child(contract, codes[len(verdicts):], timeout_s)
+        request = {"contract": dataclasses.asdict(contract), "codes": codes[len(verdicts):]}
+        answers = run_in_child(CHILD_ARGS, request, len(request["codes"]), timeout_s,
+                               label="reward", what="tracing", memory_mb=LIMITS.trace_memory_mb)
+        verdicts += [_from_json(answer) for answer in answers]
     return verdicts
 
 
-def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> list:
-    """Verdicts for a prefix of `codes`: all of them, or up to the program the child died on."""
-    request = json.dumps({"contract": dataclasses.asdict(contract), "codes": codes})
+def run_in_child(child_args: tuple[str, ...], request: dict, n: int, timeout_s: float, *,
+                 label: str, what: str, memory_mb: int) -> list[dict]:
+    """Send `request` as JSON to a child `python *child_args` and read its answers, one JSON
+    object per line after a first "ready" line, for a prefix of the `n` items: all of them, or
+    up to the item the child took longer than `timeout_s` on or died on, which gets
+    {"ok": False, "line": None, "reason": ...} naming `what` it was doing. RuntimeError when
+    the `label` sandbox does not start."""
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen([sys.executable, *CHILD_ARGS],
+        proc = subprocess.Popen([sys.executable, *child_args],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                env=_child_env(), cwd=ROOT, text=True, encoding="utf-8")
+                                env=child_env(), cwd=ROOT, text=True, encoding="utf-8")
         lines: queue.Queue = queue.Queue()
-        pump = threading.Thread(target=_pump, args=(proc, request, lines), daemon=True)
+        pump = threading.Thread(target=_pump, args=(proc, json.dumps(request), lines),
+                                daemon=True)
         pump.start()
         try:
-            return _collect(proc, lines, len(codes), timeout_s, stderr)
+            return _collect(proc, lines, n, timeout_s, stderr, (label, what, memory_mb))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -68,9 +92,14 @@ def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> l
             proc.stdout.close()
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+def child_env() -> dict[str, str]:
+    """The child's whole environment, built from nothing: where to find programs, Python and
+    the caches, and JAX/XLA settings. Nothing else (provider keys, tokens) reaches it."""
+    env = {name: os.environ[name] for name in CHILD_ENV_NAMES if name in os.environ}
+    env |= {name: value for name, value in os.environ.items()
+            if name.startswith(CHILD_ENV_PREFIXES)}
+    env |= {"JAX_PLATFORMS": "cpu", "JAX_ENABLE_X64": "0", "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return env
 
 
@@ -85,23 +114,29 @@ def _pump(proc: subprocess.Popen, request: str, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr) -> list:
+def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr,
+             labels: tuple[str, str, int]) -> list[dict]:
+    label, what, memory_mb = labels
     if _next_line(lines, STARTUP_TIMEOUT_S) in (None, TIMED_OUT):
         proc.kill()
         proc.wait()  # so that stderr holds everything the child said
-        raise RuntimeError(f"the reward sandbox did not start: {_tail(stderr)}")
-    verdicts = []
-    while len(verdicts) < n:
+        raise RuntimeError(f"the {label} sandbox did not start: {_tail(stderr)}")
+    answers = []
+    while len(answers) < n:
         line = _next_line(lines, timeout_s)
         if line is TIMED_OUT:
-            verdicts.append(RewardValidationError(
-                None, f"tracing took longer than {timeout_s:g} s; the code must stay cheap"))
+            answers.append(_failure(f"{what} took longer than {timeout_s:g} s; the code must "
+                                    "stay cheap"))
             break
         if line is None:
-            verdicts.append(_death(proc))
+            answers.append(_failure(_death(proc, what, memory_mb)))
             break
-        verdicts.append(_from_json(json.loads(line)))
-    return verdicts
+        answers.append(json.loads(line))
+    return answers
+
+
+def _failure(reason: str) -> dict:
+    return {"ok": False, "line": None, "reason": reason}
 
 
 def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
@@ -112,11 +147,11 @@ def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
         return TIMED_OUT
 
 
-def _death(proc: subprocess.Popen) -> RewardValidationError:
+def _death(proc: subprocess.Popen, what: str, memory_mb: int) -> str:
     code = proc.wait()
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-    return RewardValidationError(None, f"the sandbox process died ({how}) while tracing; the code "
-                                       f"probably needs more than {LIMITS.trace_memory_mb} MB")
+    return (f"the sandbox process died ({how}) while {what}; the code probably needs more than "
+            f"{memory_mb} MB")
 
 
 def _tail(stderr) -> str:
@@ -124,32 +159,42 @@ def _tail(stderr) -> str:
     return stderr.read()[-2000:].decode(errors="replace").strip() or "(no output)"
 
 
-def _from_json(verdict: dict) -> RewardValidationError | None:
-    return None if verdict["ok"] else RewardValidationError(verdict["line"], verdict["reason"])
+def _from_json(verdict: dict) -> RewardValidationError | bytes:
+    if verdict["ok"]:
+        return base64.b64decode(verdict["program"])
+    return RewardValidationError(verdict["line"], verdict["reason"])
 
 
 # Child side.
 
 def main() -> None:
     """Read {"contract", "codes"} from stdin; write "ready", then one verdict per line."""
-    _limit_resources()
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # anything else printed goes to stderr, never into the verdicts
+    out = child_output(LIMITS.trace_memory_mb)
     request = json.load(sys.stdin)
     from tabrl_core.paths import enable_jax_compilation_cache
+    from tabrl_core.training.state_sample import state_sample
 
     enable_jax_compilation_cache()
     contract = RobotContract(**{k: tuple(v) if isinstance(v, list) else v
                                 for k, v in request["contract"].items()})
-    batch = dummy_batch(contract)
-    check_traced(validate(EXAMPLE_REWARD), batch)  # warm JAX up before any program's clock runs
-    _write(out, {"ready": True})
+    sample = state_sample(contract)
+    check_program(validate(EXAMPLE_REWARD), contract, sample)  # warm JAX up before any clock
+    write_answer(out, {"ready": True})
     for code in request["codes"]:
-        _write(out, _verdict(code, batch))
+        write_answer(out, _verdict(code, contract, sample))
 
 
-def _limit_resources() -> None:
-    memory = LIMITS.trace_memory_mb * 2**20
+def child_output(memory_mb: int):
+    """In a sandbox child: cap memory at `memory_mb` and core dumps at 0, and return the stream
+    answers go to (the real stdout); anything else printed goes to stderr."""
+    _limit_resources(memory_mb)
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return out
+
+
+def _limit_resources(memory_mb: int) -> None:
+    memory = memory_mb * 2**20
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
         memory = min(memory, hard)
@@ -157,50 +202,57 @@ def _limit_resources() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _write(out, message: dict) -> None:
+def write_answer(out, message: dict) -> None:
+    """Send one JSON answer line to the parent."""
     out.write(json.dumps(message) + "\n")
     out.flush()
 
 
-def _verdict(code: str, batch: tuple) -> dict:
+def _verdict(code: str, contract: RobotContract, sample) -> dict:
     try:
-        validated = validate(code)
-        check_traced(validated, batch)
+        program = check_program(validate(code), contract, sample)
     except RewardValidationError as e:
-        return {"ok": False, "line": e.line, "reason": e.reason}
+        return {"ok": False, "line": e.line or _reward_line(e), "reason": e.reason}
     except MemoryError:
         return {"ok": False, "line": None,
                 "reason": f"the code needs more than {LIMITS.trace_memory_mb} MB of memory"}
     except Exception as e:  # noqa: BLE001 -- any failure of untrusted code is its verdict
         return {"ok": False, "line": _reward_line(e), "reason": _describe(e)}
-    return {"ok": True}
+    return {"ok": True, "program": base64.b64encode(program).decode("ascii")}
 
 
-def check_traced(validated: ValidatedReward, batch: tuple) -> None:
-    """Trace `jax.vmap(fn)` on `batch`, check sizes and shapes, then evaluate it; raises
-    RewardValidationError. The evaluation runs the same code on NumPy, state by state, which
-    takes milliseconds where JAX would compile every operation first."""
+def check_program(validated: ValidatedReward, contract: RobotContract, sample) -> bytes:
+    """Every check that needs the code traced, cheapest first; returns the serialised program
+    (runtime.export_program) or raises RewardValidationError.
+
+    1. Trace it for one state: sizes of intermediates, shapes of the outputs, and the work per
+       state from the jaxpr (before XLA sees it, so a program that would compile for minutes
+       stops here). 2. Export it and compile it at the trainer's batch shape: XLA's own cost
+       and memory analysis per state. 3. Run the compiled program on `sample` (a
+       state_sample.StateSample of realistic states) in float32: the total and every
+       component must be finite on every state.
+    """
     import jax
 
-    from tabrl_core.rewards.runtime import build_fn
+    from tabrl_core.rewards import work
+    from tabrl_core.rewards.runtime import build_fn, export_program, program_inputs
 
-    closed, shapes = jax.make_jaxpr(jax.vmap(build_fn(validated)), return_shape=True)(*batch)
+    one = dummy_batch(contract, 1)
+    closed, shapes = jax.make_jaxpr(jax.vmap(build_fn(validated)), return_shape=True)(*one)
     largest = max([_largest_value(closed.jaxpr)] + [np.size(c) for c in closed.consts])
-    if largest > LIMITS.max_array_elements * BATCH:
+    if largest > LIMITS.max_array_elements:
         raise RewardValidationError(
-            None, f"an intermediate array holds {largest} elements (for {BATCH} states); the "
-                  f"limit is {LIMITS.max_array_elements} per state")
+            None, f"an intermediate array holds {largest} elements per state; the limit is "
+                  f"{LIMITS.max_array_elements}")
     _check_scalars(shapes, validated)
-    _check_finite(*_evaluate(build_fn(validated, "numpy"), batch), validated)
-
-
-def _evaluate(fn, batch: tuple) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    s, a, prev_a = batch
-    with np.errstate(all="ignore"):
-        outputs = [fn(ContractState(*(field[i] for field in s)), a[i], prev_a[i])
-                   for i in range(len(a))]
-    parts = {k: np.array([out[1][k] for out in outputs]) for k in outputs[0][1]}
-    return np.array([out[0] for out in outputs]), parts
+    work.check(work.estimate(closed), "estimated from the traced program")
+    exported = export_program(validated, contract)
+    compiled = jax.jit(exported.call).lower(
+        *program_inputs(contract, LIMITS.trainer_batch)).compile()
+    work.check(work.measure_compiled(compiled, LIMITS.trainer_batch),
+               f"XLA's analysis at the trainer's batch of {LIMITS.trainer_batch} states")
+    _check_finite(compiled, validated, sample)
+    return bytes(exported.serialize())
 
 
 def _largest_value(jaxpr) -> int:
@@ -228,13 +280,45 @@ def _check_scalars(shapes: tuple, validated: ValidatedReward) -> None:
                                        "(reduce it, e.g. with jnp.sum or jnp.mean)")
 
 
-def _check_finite(total, parts: dict, validated: ValidatedReward) -> None:
-    values = [("the total", total)] + [(f"component {k!r}", parts[k]) for k in validated.components]
-    bad = [f"{what} is {_bad_value(v)}" for what, v in values if not np.all(np.isfinite(v))]
-    if bad:
-        raise RewardValidationError(
-            validated.return_line, "on plausible states " + ", ".join(bad) + "; guard divisions, "
-            "logs and square roots (time, velocities, actions and air times can be 0)")
+def _check_finite(compiled, validated: ValidatedReward, sample) -> None:
+    """Raise if the total or a component is NaN or infinite on any state of `sample`, with the
+    counts and the first such state's values (those the code reads)."""
+    from tabrl_core.training.state_sample import KINDS
+
+    n = len(sample.a)
+    total, stacked = (np.asarray(x) for x in compiled(*sample.s, sample.a, sample.prev_a))
+    values = [("the total", total)] + [(f"component {name!r}", stacked[:, i])
+                                       for i, name in enumerate(validated.components)]
+    bad = [(what, v) for what, v in values if not np.all(np.isfinite(v))]
+    if not bad:
+        return
+    first = int(np.flatnonzero(~np.isfinite(bad[0][1]))[0])
+    described = [f"{what} is {_bad_value(v)} on {int(np.sum(~np.isfinite(v)))} of {n}"
+                 for what, v in bad]
+    raise RewardValidationError(
+        validated.return_line,
+        "on realistic states (rollouts with random, saturated and policy actions, falls, feet "
+        f"in the air) " + ", ".join(described) + f"; for example in {KINDS[sample.kind[first]]}, where "
+        f"{_show_state(sample.state(first), validated)}. Guard divisions, logs and "
+        "square roots (values can be 0, negative or at their limits; actions reach -1 and 1), "
+        "and keep exponents small (float32 overflows above 3.4e38)")
+
+
+def _show_state(state: dict, validated: ValidatedReward) -> str:
+    """The values of the fields (and actions) the code reads, short."""
+    read = sorted({node.attr for node in ast.walk(validated.tree)
+                   if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                   and node.value.id == "s"} & set(FIELD_NAMES))
+    read += [n for n in ("a", "prev_a") if any(isinstance(node, ast.Name) and node.id == n
+                                               for node in ast.walk(validated.tree))]
+    shown = []
+    for name in read or FIELD_NAMES:
+        value = np.asarray(state[name])
+        text = (f"{float(value):.4g}" if value.ndim == 0 else
+                "[" + ", ".join(f"{float(x):.3g}" for x in value.ravel()[:12])
+                + (", ..." if value.size > 12 else "") + "]")
+        shown.append(f"{'' if name in ('a', 'prev_a') else 's.'}{name}={text}")
+    return ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
 
 
 def _bad_value(values) -> str:

@@ -115,7 +115,9 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
 
 def make_reward_fn(compiled_reward):
     """jit(vmap(vmap(reward))) over [T, N] contract states (and commands, for a reward that
-    reads them); compiled per reward, small."""
+    reads them); compiled per reward, small. Tracing it never runs reward code: `fn` calls the
+    program the sandbox exported after checking it at this batch shape, under its time and
+    memory limits."""
     return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
 
 
@@ -135,20 +137,31 @@ def base_policy_path(robot_id: str) -> Path:
 
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
-                   n_approaches: int, seed: int, init: str | Path
-                   ) -> tuple[ppo.AgentState, str, Checkpoint | None]:
-    """K learner states: copies of a trained policy or fresh ones, where they came from, and
-    the checkpoint they were copied from (None when fresh).
+                   n_approaches: int, seed: int, init: str | Path | Sequence[str | Path]
+                   ) -> tuple[ppo.AgentState, list[str], list[Checkpoint | None]]:
+    """K learner states: copies of a trained policy or fresh ones, where each came from, and
+    the checkpoint each was copied from (None when fresh).
 
     init="base": the robot's base policy when it has one whose networks fit, else fresh;
     "scratch": fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or
-    CheckpointError). A checkpoint from before the command-conditioned observation is refused
-    with the fix (`load_checkpoint`).
+    CheckpointError). A sequence gives each approach its own start. A checkpoint from before
+    the command-conditioned observation is refused with the fix (`load_checkpoint`).
     """
+    inits = [init] * n_approaches if isinstance(init, (str, Path)) else list(init)
+    if len(inits) != n_approaches:
+        raise ValueError(f"{len(inits)} starts for {n_approaches} approaches")
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
-    fresh = [ppo.init_agent(k, networks, obs_size, config) for k in keys]
+    starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
+                          config, start) for k, start in zip(keys, inits)]
+    return (_stack_agents([agent for agent, _, _ in starts]),
+            [source for _, source, _ in starts], [ckpt for _, _, ckpt in starts])
+
+
+def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: TrainConfig,
+                init: str | Path) -> tuple[ppo.AgentState, str, Checkpoint | None]:
+    """One learner: `fresh`, or `fresh` with the weights of the policy `init` names."""
     if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
-        return _stack_agents(fresh), "scratch", None
+        return fresh, "scratch", None
     path = base_policy_path(robot_id) if init == "base" else Path(init)
     start = load_checkpoint(path)
     fits = (start.robot_id == robot_id and start.obs_size == obs_size
@@ -156,39 +169,48 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
             and start.config.value_hidden == config.value_hidden)
     if not fits:
         if init == "base":
-            return _stack_agents(fresh), "scratch", None
+            return fresh, "scratch", None
         raise CheckpointError(f"checkpoint {path} is for {start.robot_id} with networks "
                               f"{start.config.policy_hidden}; cannot fine-tune it here")
-    agents = [agent._replace(policy=start.policy, value=start.value,
-                             normalizer=start.normalizer) for agent in fresh]
-    return _stack_agents(agents), "base" if init == "base" else str(path), start
+    agent = fresh._replace(policy=start.policy, value=start.value, normalizer=start.normalizer)
+    return agent, "base" if init == "base" else str(path), start
 
 
-def start_commands(robot_id: str, rewards: Sequence, start: Checkpoint | None, source: str,
-                   config: TrainConfig, seed: int) -> list[skills.SkillChoice]:
-    """The command each approach fine-tunes with: found by the skill search when it starts from
-    the robot's base policy, the checkpoint's own when it fine-tunes one, else the default."""
+def start_commands(robot_id: str, rewards: Sequence, starts: Sequence[Checkpoint | None],
+                   sources: Sequence[str], config: TrainConfig,
+                   seed: int) -> list[skills.SkillChoice]:
+    """The command each approach fine-tunes with: found by the skill search (all approaches
+    that start from the robot's base together), a checkpoint's own when it fine-tunes one,
+    else the robot's default."""
     box = skills.command_box(robot_id)
-    if source == "base" and config.skill_search and box.searchable:
-        return skills.search_commands(robot_id, start, rewards, seed=seed)
-    command = tuple(start.meta.get("command", box.default)) if start is not None else box.default
-    label = skills.describe_command(command, robot_id)
-    return [skills.SkillChoice(command, None, label) for _ in rewards]
+    choices = []
+    for start in starts:
+        command = tuple(start.meta.get("command", box.default)) if start else box.default
+        choices.append(skills.SkillChoice(command, None, skills.describe_command(command,
+                                                                                 robot_id)))
+    searched = [i for i, source in enumerate(sources) if source == "base"]
+    if searched and config.skill_search and box.searchable:
+        found = skills.search_commands(robot_id, starts[searched[0]],
+                                       [rewards[i] for i in searched], seed=seed)
+        for i, choice in zip(searched, found):
+            choices[i] = choice
+    return choices
 
 
 def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
                      seed: int = 0, config: TrainConfig | None = None,
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
-                     init: str | Path = "base",
+                     init: str | Path | Sequence[str | Path] = "base",
                      command_sampler: Callable | None = None) -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
 
     `init`: "base" (the robot's base policy, when it has one), "scratch", or a checkpoint
-    folder to fine-tune. Each approach follows one command (`start_commands`: the skill search
-    picks it when starting from the base), reported in its metrics as `start_command`;
-    `command_sampler(rng, n) -> [n, C]` instead draws a new command for every episode
-    (pretraining a command-conditioned base, with rewards that read the command).
+    folder to fine-tune; or a sequence of those, one per reward. Each approach follows one
+    command (`start_commands`: the skill search picks it when starting from the base),
+    reported in its metrics as `start_command`; `command_sampler(rng, n) -> [n, C]` instead
+    draws a new command for every episode (pretraining a command-conditioned base, with
+    rewards that read the command).
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
     (should_cancel() true) stops within one iteration.
@@ -207,7 +229,8 @@ class _PopulationTrainer:
     """State of one population run; `run` is the training loop."""
 
     def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int,
-                 init: str | Path, command_sampler: Callable | None = None):
+                 init: str | Path | Sequence[str | Path],
+                 command_sampler: Callable | None = None):
         self.robot_id, self.rewards, self.steps, self.config, self.seed = (
             robot_id, rewards, steps, config, seed)
         self.k = len(rewards)
@@ -215,11 +238,12 @@ class _PopulationTrainer:
         self.env = envlib.RobotEnv(robot_id, nthread=config.nthread or None)
         self.action_size = self.env.n_joints
         self.networks = ppo.make_networks(self.env.obs_size, self.action_size, config)
-        self.agents, self.init_source, start = initial_agents(
+        self.agents, self.init_sources, starts = initial_agents(
             robot_id, self.networks, self.env.obs_size, config, self.k, seed, init)
         self.command_sampler = command_sampler
         self.skills = ([] if command_sampler else
-                       start_commands(robot_id, rewards, start, self.init_source, config, seed))
+                       start_commands(robot_id, rewards, starts, self.init_sources, config,
+                                      seed))
         self.commands = (np.repeat(np.asarray([c.command for c in self.skills], np.float32),
                                    self.n, axis=0) if self.skills else None)
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
@@ -391,7 +415,7 @@ class _PopulationTrainer:
                     obs_size=self.env.obs_size, action_size=self.action_size,
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
-                    extra={"init": self.init_source, **self._command_meta(i)})
+                    extra={"init": self.init_sources[i], **self._command_meta(i)})
             last = history[i][-1] if history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
             if self.skills:

@@ -143,7 +143,7 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
             "lin_vel_error": jnp.abs(s.base_lin_vel[0] - vx) + jnp.abs(s.base_lin_vel[1] - vy),
             "yaw_rate_error": jnp.abs(s.base_ang_vel[2] - yaw),
             "upright": s.upright,
-            "steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3) * s.first_contact),
+            "foot_steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3) * s.first_contact),
             "action_rate": jnp.sum(jnp.square(a - prev_a)),
             "torque": jnp.sum(jnp.square(s.joint_torque)),
             "pose": jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos)),
@@ -152,14 +152,14 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
         total = (2.0 * parts["track_lin_vel"] + 1.0 * parts["track_yaw_rate"]
                  + 0.5 * parts["track_height"] + 0.5 * parts["track_lean"]
                  - 1.0 * parts["lin_vel_error"] - 0.3 * parts["yaw_rate_error"]
-                 + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["steps"]
+                 + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["foot_steps"]
                  - 0.02 * parts["action_rate"] - 0.0002 * parts["torque"]
                  - 0.03 * parts["pose"])
         return total, parts
 
     names = ("track_lin_vel", "track_yaw_rate", "track_height", "track_lean", "lin_vel_error",
              "yaw_rate_error", "upright",
-             "steps", "action_rate", "torque", "pose")
+             "foot_steps", "action_rate", "torque", "pose")
     return CommandReward(robot_id, names, fn)
 
 
