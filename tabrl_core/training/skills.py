@@ -143,7 +143,8 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
             "lin_vel_error": jnp.abs(s.base_lin_vel[0] - vx) + jnp.abs(s.base_lin_vel[1] - vy),
             "yaw_rate_error": jnp.abs(s.base_ang_vel[2] - yaw),
             "upright": s.upright,
-            "foot_steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3) * s.first_contact),
+            "foot_steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3)
+                                  * s.first_contact),
             "action_rate": jnp.sum(jnp.square(a - prev_a)),
             "torque": jnp.sum(jnp.square(s.joint_torque)),
             "pose": jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos)),
@@ -197,7 +198,7 @@ def _search_step(robot_id: str, obs_size: int, action_size: int, config):
 
 
 def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence,
-                       commands: np.ndarray, seconds: float, seed: int) -> np.ndarray:
+                       commands: np.ndarray, *, seconds: float, seed: int) -> np.ndarray:
     """Mean reward per control step [K, C] of approach k's reward on the base policy's rollout
     under command [k, c]; a rollout that falls scores its steps up to the fall plus zeros."""
     k, c, _ = commands.shape
@@ -246,11 +247,12 @@ def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence
 
 def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed: int = 0,
                     candidates: int = 24, rounds: int = 2, elites: int = 6,
-                    seconds: float = 1.5) -> list[SkillChoice]:
+                    seconds: float = 1.5, score: Callable | None = None) -> list[SkillChoice]:
     """For each reward, the command of the base policy it scores best: a cross-entropy search
     over the robot's command box, `rounds` rounds of `candidates` commands per approach, all
     rolled out together for `seconds` from one start state. An approach whose reward is never
-    finite keeps the box's default command, with a note saying so."""
+    finite keeps the box's default command, with a note saying so. `score(commands [K, C, 6])
+    -> [K, C]` replaces the rollouts (the base policy's rollouts scored by each reward)."""
     box = command_box(robot_id)
     default = np.asarray(box.default)
     if not box.searchable or not rewards:
@@ -263,13 +265,16 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
     std = np.tile((high - low) / 2, (k, 1))
     best = np.tile(default, (k, 1))
     best_score = np.full(k, -np.inf)
-    env = envlib.RobotEnv(robot_id)
+    env = envlib.RobotEnv(robot_id) if score is None else None
+    if score is None:
+        score = functools.partial(_candidate_returns, env, base, rewards, seconds=seconds,
+                                  seed=seed)
     try:
         for _ in range(rounds):
             cands = box.clip(mean[:, None, :] + std[:, None, :] * rng.standard_normal(
                 (k, candidates, len(COMMAND_AXES))))
             cands[:, 0] = box.clip(mean)  # the incumbent is always re-scored
-            scores = _candidate_returns(env, base, rewards, cands, seconds, seed)
+            scores = score(cands)
             for i in range(k):
                 order = np.argsort(-scores[i])
                 if np.isfinite(scores[i, order[0]]) and scores[i, order[0]] > best_score[i]:
@@ -278,7 +283,8 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
                 if len(top):
                     mean[i], std[i] = top.mean(axis=0), top.std(axis=0) + 0.05 * (high - low)
     finally:
-        env.close()
+        if env is not None:
+            env.close()
     choices = []
     for i in range(k):
         if np.isfinite(best_score[i]):
