@@ -221,6 +221,10 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert (local / "checkpoint").is_dir()
     assert good["stats"]["final"]["mean_return"] is not None
     assert (nan["state"], "NaN" in nan["error"]) == ("failed", True)
+    # The collected run is judged in the background, from the trajectory Modal rendered.
+    judged = wait_for(lambda: jobs.get_status(batch.id)["jobs"][0]["judge"], 120, "a verdict")
+    assert judged["by"] == "builtin" and judged["checks"]
+    assert jobs.get_status(batch.id)["jobs"][1]["judge"] is None  # it never trained
     with store.opened() as conn:
         calibration = conn.execute("SELECT * FROM calibrations").fetchone()
     assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 1)  # NaN rejected
