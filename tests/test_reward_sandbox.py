@@ -182,8 +182,8 @@ def test_the_child_sees_only_the_environment_it_needs(monkeypatch):
     monkeypatch.setenv("MODAL_TOKEN_SECRET", "as-FAKE-leak")
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     report = ("import json, os, sys; sys.stdin.read(); print(json.dumps({'ready': True}));"
-              "print(json.dumps({'ok': False, 'line': None, 'reason': json.dumps(dict(os.environ))}),"
-              " flush=True)")
+              "print(json.dumps({'ok': False, 'line': None,"
+              " 'reason': json.dumps(dict(os.environ))}), flush=True)")
     monkeypatch.setattr(sandbox, "CHILD_ARGS", ("-c", report))
     (verdict,) = sandbox.trace(contract_for("go1"), ["code"])
     seen = json.loads(verdict.reason)
