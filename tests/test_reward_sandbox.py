@@ -104,8 +104,8 @@ def test_conditionals_are_lowered_to_element_wise_jnp():
 
 
 def test_slow_program_times_out_and_the_batch_goes_on():
-    results = compile_rewards([SLOW, EXAMPLE_REWARD.replace("0.5)", "0.6)")], "go1", timeout_s=3)
-    assert "tracing took longer than 3 s" in str(results[0])
+    results = compile_rewards([SLOW, EXAMPLE_REWARD.replace("0.5)", "0.6)")], "go1", timeout_s=8)
+    assert "tracing took longer than 8 s" in str(results[0])
     assert isinstance(results[1], CompiledReward)
 
 

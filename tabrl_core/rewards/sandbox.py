@@ -38,7 +38,7 @@ from tabrl_core.rewards.contract import (EXAMPLE_REWARD, FIELD_NAMES, LIMITS, Co
 from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
 
 BATCH = 8  # states of dummy_batch by default
-STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's fault
+STARTUP_TIMEOUT_S = 300.0  # importing JAX, a first realistic-state sample, on a busy machine
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
 TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
