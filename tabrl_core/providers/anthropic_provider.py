@@ -11,7 +11,7 @@ import anthropic
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
-    unreachable, unreadable)
+    too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
 
@@ -42,6 +42,8 @@ class AnthropicClient:
                                     self._label) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
+        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
+            raise too_deep(self._label) from None
         if message.stop_reason == "refusal":
             raise ProviderError(REFUSED, f"{self._label} declined to answer")
         if message.stop_reason == "max_tokens":

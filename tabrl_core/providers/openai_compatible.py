@@ -12,7 +12,7 @@ import openai
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, timed_out,
-    unreadable)
+    too_deep, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.openai_provider import SCHEMA_NAME, make_client, provider_error
 from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
@@ -60,6 +60,8 @@ class OpenAICompatibleClient:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
+        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
+            raise too_deep(self._label) from None
         if not response.choices:
             raise ProviderError(BAD_OUTPUT, f"{self._label} returned no choices")
         choice = response.choices[0]
