@@ -1,5 +1,5 @@
 """TabRL in the browser: a router over the pages in pages/ (`streamlit run app.py`)."""
 
-from tabrl_app import ui
+from tabrl_app import session
 
-ui.run_app()
+session.run_app()

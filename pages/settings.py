@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from tabrl_app import ui
+from tabrl_app import session, settings
 
-ui.chrome()
+session.chrome()
 st.title("Settings")
 
 st.subheader("Reward designers")
-ui.provider_table()
+settings.provider_table()
 
 st.subheader("Training backend")
-ui.backend_settings()
+settings.backend_settings()
 
 st.subheader("Data")
-ui.data_settings()
+settings.data_settings()
 
 st.subheader("Time estimates")
-ui.estimate_table()
+settings.estimate_table()

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from tabrl_core.budgets import PRESETS, check_steps
+
 
 class CliError(Exception):
     """A user error: printed as one line on stderr, exit status 2."""
@@ -19,16 +21,16 @@ def _train(args: argparse.Namespace) -> int:
     from tabrl_core.jobs.worker import run_worker
     from tabrl_core.providers import generate_approaches
     from tabrl_core.robots import get_robot
-    from tabrl_core.training import STEPS_MAX_LOCAL, STEPS_MIN
 
     get_robot(args.robot)
     behavior = args.behavior.strip()
     if not behavior:
         raise CliError("the behaviour is empty: say what the robot should do, e.g. --behavior "
                        "\"walk forward\"")
-    if not STEPS_MIN <= args.steps <= STEPS_MAX_LOCAL:
-        raise CliError(f"--steps must be between {STEPS_MIN:,} and {STEPS_MAX_LOCAL:,} on the "
-                       f"local backend; got {args.steps:,}")
+    try:
+        check_steps(args.steps, "local")
+    except ValueError as err:
+        raise CliError(f"--{err}") from None
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -39,8 +41,11 @@ def _train(args: argparse.Namespace) -> int:
             print(f"{r.provider}: {r.error}", file=sys.stderr)
     if not approaches:
         raise CliError("no provider returned an approach; see the errors above")
+    judge = {"judge_provider": args.judge} if args.judge else {}
+    if args.video:
+        judge["video_judge"] = args.video
     batch = start_batch(args.robot, approaches, args.steps, behavior=behavior, seed=args.seed,
-                        start_worker=False)
+                        start_worker=False, **judge)
     run_worker(idle_exit_s=0.0, poll_s=0.1)
     status = get_status(batch.id)
     summary = _summary(args, behavior, approaches, status, out)
@@ -66,7 +71,8 @@ def _summary(args, behavior: str, approaches, status: dict, out: Path) -> dict:
                "error": job["error"] if job else approach.error,
                "metrics": {"mean_return": job["mean_return"] if job else None,
                            "components": job["components"] if job else {}},
-               "stats": job["stats"] if job else {}, "video": None, "trajectory": None}
+               "stats": job["stats"] if job else {}, "judge": job["judge"] if job else None,
+               "video": None, "trajectory": None}
         for kind, suffix in (("video", ".mp4"), ("trajectory", ".npz"), ("gif", ".gif")):
             source = (job or {}).get("artifacts", {}).get(kind)
             if source and Path(source).exists():
@@ -75,7 +81,8 @@ def _summary(args, behavior: str, approaches, status: dict, out: Path) -> dict:
                 row[kind] = str(target)
         rows.append(row)
     return {"robot": args.robot, "behavior": behavior, "steps": args.steps, "run_id": status["id"],
-            "approaches": rows}
+            "approaches": rows, "judge_program": status["judge_program"],
+            "ranking": status["ranking"], "providers": status["providers"]}
 
 
 def _slug(name: str) -> str:
@@ -105,7 +112,10 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from tabrl_core.jobs import add_cancel_command, add_status_command, add_worker_command
+    from tabrl_core.judging.cli import add_judge_command
     from tabrl_core.providers.cli import add_approaches_command
+    from tabrl_core.research.cli import (add_benchmark_command, add_export_command,
+                                         add_policy_command)
     from tabrl_core.robots.gallery import add_models_command
 
     parser = argparse.ArgumentParser(prog="tabrl", description=__doc__)
@@ -114,11 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="design rewards, train them, render videos")
     train.add_argument("--robot", default="go1", help="robot id (see `tabrl models`)")
     train.add_argument("--behavior", required=True, help="what the robot should do")
-    train.add_argument("--steps", type=int, default=10_000, help="env steps per approach")
+    train.add_argument("--steps", type=int, default=PRESETS["Quick"],
+                       help="env steps per approach")
     train.add_argument("--providers", default="builtin",
                        help="comma-separated provider ids (default: builtin)")
     train.add_argument("--out", required=True, help="folder for summary.json and the videos")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--judge", default=None, metavar="P",
+                       help="judge provider (default: the first configured LLM, else builtin)")
+    train.add_argument("--video", default=None, metavar="P",
+                       help="video judge provider, or 'off' (default: the judge provider when "
+                            "it is Claude, GPT or Gemini with a key)")
     train.set_defaults(func=_train)
 
     render = sub.add_parser("render", help="render a trained job's video again")
@@ -133,19 +149,23 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.set_defaults(func=_pretrain)
 
     for add in (add_models_command, add_approaches_command, add_worker_command,
-                add_status_command, add_cancel_command):
+                add_status_command, add_cancel_command, add_judge_command,
+                add_benchmark_command, add_export_command, add_policy_command):
         add(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `tabrl` command."""
+    from tabrl_core.jobs import ModalUnavailableError
+    from tabrl_core.research.policy import PolicyExportError
     from tabrl_core.robots import UnknownRobotError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CliError, UnknownRobotError, ValueError, KeyError) as exc:
+    except (CliError, UnknownRobotError, ValueError, KeyError, ModalUnavailableError,
+            PolicyExportError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"tabrl {args.command}: {message}", file=sys.stderr)
         return 2

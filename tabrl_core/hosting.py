@@ -3,6 +3,8 @@
 Locally (the default) every run belongs to "local" and trains on the local worker. With
 TABRL_MODE=hosted, each browser session owns its runs, trains on Modal by default, and stays
 within limits on steps per approach and on jobs queued or training at once.
+
+A settings module below the jobs API: it reads only the environment (the jobs API asks it).
 """
 
 from __future__ import annotations
@@ -10,8 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from tabrl_core.jobs import modal_backend
-from tabrl_core.jobs.api import BACKENDS, ensure_worker, list_runs
+from tabrl_core.budgets import BACKENDS, HOSTED_MAX_STEPS
 
 MODES = ("local", "hosted")
 LOCAL_OWNER = "local"
@@ -25,7 +26,7 @@ class LimitExceededError(ValueError):
 class HostedLimits:
     """What one browser session may ask for in hosted mode."""
 
-    max_steps: int = 50_000
+    max_steps: int = HOSTED_MAX_STEPS
     """Training steps per approach (env TABRL_HOSTED_MAX_STEPS)."""
     max_active_jobs: int = 9
     """Jobs queued or training at once, per session (env TABRL_HOSTED_MAX_JOBS)."""
@@ -51,18 +52,6 @@ def default_backend() -> str:
     return value
 
 
-def check_backend(backend: str) -> str:
-    """Say that `backend` can train now, or raise (ModalUnavailableError says what to do).
-
-    Local: a worker is alive, or one is started. Modal: the deployed function answers a lookup
-    within its deadline.
-    """
-    if backend == "local":
-        return f"The local worker (pid {ensure_worker()}) is running."
-    modal_backend.check_ready()
-    return f"Modal answers: {modal_backend.APP_NAME}/{modal_backend.FUNCTION_NAME} is deployed."
-
-
 def hosted_limits() -> HostedLimits:
     """The limits, with any override from the environment."""
     defaults = HostedLimits()
@@ -71,16 +60,16 @@ def hosted_limits() -> HostedLimits:
         max_active_jobs=int(os.environ.get("TABRL_HOSTED_MAX_JOBS", defaults.max_active_jobs)))
 
 
-def check_batch(owner: str, n_jobs: int, steps: int) -> None:
-    """Raise LimitExceededError if hosted mode does not allow `owner` this batch; no-op locally."""
+def check_batch(active_jobs: int, n_jobs: int, steps: int) -> None:
+    """Raise LimitExceededError if hosted mode does not allow a session with `active_jobs`
+    queued or training another `n_jobs` of `steps` each; no-op locally."""
     if not is_hosted():
         return
     limits = hosted_limits()
     if steps > limits.max_steps:
         raise LimitExceededError(f"hosted runs train at most {limits.max_steps:,} steps per "
                                  f"approach; lower the budget from {steps:,}")
-    active = sum((r["queued"] or 0) + (r["running"] or 0) for r in list_runs(owner))
-    if active + n_jobs > limits.max_active_jobs:
+    if active_jobs + n_jobs > limits.max_active_jobs:
         raise LimitExceededError(
-            f"this session has {active} jobs queued or training and hosted mode allows "
+            f"this session has {active_jobs} jobs queued or training and hosted mode allows "
             f"{limits.max_active_jobs} at once; wait for them to finish or cancel some")

@@ -12,7 +12,8 @@ import numpy as np
 from tabrl_core.jobs import start_batch
 from tabrl_core.jobs.queue import claim_next_group, register_worker
 from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
-from tabrl_core.media import encode_gif, encode_mp4, save_thumbnail
+from tabrl_core.files import write_png
+from tabrl_core.media import encode_gif, encode_mp4
 from tabrl_core.providers import Approach
 from tabrl_core.store import job_dir, opened
 
@@ -75,6 +76,6 @@ def finished_run(outcomes: tuple[str, ...] = ("succeeded",) * 3, **run) -> str:
                 artifacts={"video": video,
                            "gif": encode_gif(np.zeros((4, 240, 320, 3), np.uint8),
                                              media / "clip.gif"),
-                           "thumbnail": save_thumbnail(np.zeros((240, 320, 3), np.uint8),
+                           "thumbnail": write_png(np.zeros((240, 320, 3), np.uint8),
                                                        media / "clip.png")}))
     return run_id

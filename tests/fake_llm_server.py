@@ -7,6 +7,7 @@ request it receives (path, headers, JSON body, arrival time) and answers 404 on 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -118,6 +119,31 @@ class FakeLLMServer:
                 pass
 
         return Handler
+
+
+def images_in(api: str, body: dict) -> list[bytes]:
+    """The images a request carries, decoded, in `api`'s request shape (base64 blocks for
+    Claude, data URLs for OpenAI and compatible servers, inline data parts for Gemini)."""
+    if api == "gemini":
+        parts = [p for c in body.get("contents", []) for p in c.get("parts", [])]
+        return [_b64(p["inlineData"]["data"]) for p in parts if "inlineData" in p]
+    turns = body.get("input") if api == "openai" else body.get("messages")
+    parts = [p for t in (turns if isinstance(turns, list) else [])
+             if isinstance(t.get("content"), list) for p in t["content"]]
+    if api == "anthropic":
+        found = [p["source"]["data"] for p in parts if p.get("type") == "image"]
+    elif api == "openai":
+        found = [p["image_url"].split(",", 1)[1] for p in parts if p.get("type") == "input_image"]
+    else:
+        found = [p["image_url"]["url"].split(",", 1)[1] for p in parts
+                 if p.get("type") == "image_url"]
+    return [_b64(data) for data in found]
+
+
+def _b64(data: str) -> bytes:
+    """Standard or URL-safe base64 (the Gemini SDK sends the latter), padded or not."""
+    return base64.urlsafe_b64decode(data.replace("+", "-").replace("/", "_")
+                                    + "=" * (-len(data) % 4))
 
 
 def answer(approaches: list[dict]) -> str:

@@ -1,10 +1,17 @@
-"""What the store, worker and Modal tests share: a condition wait, reward codes, a tiny trainer."""
+"""What the store, worker and Modal tests share: a condition wait, reward codes, a tiny trainer,
+stopping the workers a test started."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
+import psutil
 import pytest
+
+from tabrl_core.jobs.queue import live_workers
+from tabrl_core.store import opened
 
 FORWARD = "def reward(s, a, prev_a):\n    f = s.base_lin_vel[0]\n    return f, {'forward': f}\n"
 # Finite on the validator's plausible states, NaN once the robot sinks below 25 cm in training.
@@ -23,3 +30,13 @@ def wait_for(condition, timeout_s: float = 30.0, what: str = "condition"):
             return value
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def stop_workers(home: Path) -> None:
+    """Stop the local workers registered in data dir `home` (never this test process)."""
+    with opened(home / "tabrl.db") as conn:
+        pids = [pid for pid in live_workers(conn) if pid != os.getpid()]
+    workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
+    for worker in workers:
+        worker.terminate()
+    psutil.wait_procs(workers, timeout=30)

@@ -164,7 +164,7 @@ def test_grid_html_carries_run_text_as_data_never_as_markup(tmp_path):
     assert "<script>alert(1)" not in html and "<b>x</b>" not in html
     assert grid_data(html) == {
         "rows": [{"label": "Claude", "cells": [{
-            "approach": name, "video": None, "gif": None, "poster": None,
+            "approach": name, "video": None, "gif": None, "poster": None, "files": {},
             "stats": "<b>x</b>", "note": ""}]}],
         "grid_mp4": None}
 

@@ -13,7 +13,7 @@ from PIL import Image
 from tabrl_core.media import (
     ClipJob, RendererUnavailableError, encode_mp4, grid_export, render_checkpoint, render_clip,
     render_frames, render_many, trajectory_stats)
-from tabrl_core.media import gl
+from tabrl_core import gl
 from tabrl_core.media.motion import sinusoid_trajectory
 from tabrl_core.robots import get_robot
 from tabrl_core.training import CheckpointError

@@ -1,6 +1,7 @@
 """Tracing in the child process, compile_rewards batches, and the compiled functions."""
 
 import json
+import os
 import math
 from pathlib import Path
 
@@ -129,7 +130,7 @@ def test_clean_traces_are_remembered(monkeypatch, corpus):
     def no_child(*args):
         raise AssertionError("the sandbox ran again")
 
-    monkeypatch.setattr(sandbox, "_run_child", no_child)
+    monkeypatch.setattr(sandbox, "run_in_child", no_child)
     again = compile_reward(EXAMPLE_REWARD, "go1")
     assert again.components == ("forward", "upright", "smooth")
 
@@ -173,3 +174,23 @@ def test_compiled_reward_is_hashable_and_compares_by_code(corpus):
     assert first == compiler.CompiledReward(first.code, "go1", first.sha256, first.components,
                                             fn=None)
     assert len({first, first}) == 1
+
+
+def test_the_child_sees_only_the_environment_it_needs(monkeypatch):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-FAKE-must-not-leak")
+    monkeypatch.setenv("TABRL_OPENAI_COMPATIBLE", "http://127.0.0.1:1/v1|sk-FAKE-leak")
+    monkeypatch.setenv("MODAL_TOKEN_SECRET", "as-FAKE-leak")
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
+    report = ("import json, os, sys; sys.stdin.read(); print(json.dumps({'ready': True}));"
+              "print(json.dumps({'ok': False, 'line': None, 'reason': json.dumps(dict(os.environ))}),"
+              " flush=True)")
+    monkeypatch.setattr(sandbox, "CHILD_ARGS", ("-c", report))
+    (verdict,) = sandbox.trace(contract_for("go1"), ["code"])
+    seen = json.loads(verdict.reason)
+    assert not {"ANTHROPIC_API_KEY", "TABRL_OPENAI_COMPATIBLE", "MODAL_TOKEN_SECRET"} & set(seen)
+    assert "FAKE" not in verdict.reason
+    assert seen["XLA_FLAGS"] == "--xla_cpu_multi_thread_eigen=false"
+    assert seen["JAX_PLATFORMS"] == "cpu" and seen["JAX_ENABLE_X64"] == "0"
+    assert seen["TABRL_HOME"] == os.environ["TABRL_HOME"]
+    assert set(seen) <= set(sandbox.CHILD_ENV_NAMES) | {"PYTHONPATH", "PYTHONUNBUFFERED"} | {
+        k for k in seen if k.startswith(sandbox.CHILD_ENV_PREFIXES)} | {"LC_CTYPE"}

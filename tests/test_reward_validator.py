@@ -114,3 +114,29 @@ def test_render_contract_shows_robot_facts():
     assert "the episode ends when base_height < 0.12 m or upright < 0.3" in text
     assert "FR_foot, FL_foot, RR_foot, RL_foot" in text
     assert text.count("| `s.") == len(FIELD_NAMES)
+
+
+def test_reserved_component_names_cover_what_clips_and_trajectory_files_hold(tmp_path):
+    import numpy as np
+
+    from tabrl_core.media.trajectory import save_trajectory, trajectory_stats
+    from tabrl_core.robots import get_robot
+    from tabrl_core.robots.model import home_data, load_model
+    from tabrl_core.training.rollout import Trajectory
+
+    robot = get_robot("go1")
+    model = load_model(robot)
+    qpos = np.repeat(home_data(model, robot.keyframe).qpos[None], 3, axis=0)
+    traj = Trajectory("go1", 30, qpos, np.zeros((3, model.nv)), np.arange(3) / 30,
+                      np.zeros(3), {"forward": np.zeros(3)})
+    with np.load(save_trajectory(traj, tmp_path / "t.npz")) as saved:
+        file_keys = {k for k in saved.files if "/" not in k}
+    used = (set(trajectory_stats(traj)) | file_keys | {"step", "steps", "mean_return"}) \
+        - {"components"}
+    assert used <= set(contract.RESERVED_COMPONENT_NAMES)
+
+
+@pytest.mark.parametrize("name", ["step", "Total", "MEAN_RETURN", "time"])
+def test_reserved_component_names_are_refused_in_any_case(name):
+    with pytest.raises(RewardValidationError, match=f"component name '{name}' is reserved"):
+        validate(program(f"x = s.upright\nreturn x, {{'{name}': x}}"))

@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from tabrl_core import hosting
+from tabrl_core.budgets import check_steps
 from tabrl_core.jobs import modal_backend
 from tabrl_core.jobs.estimate import estimate_seconds
 from tabrl_core.jobs.queue import live_workers, recover_orphans, register_worker
@@ -24,7 +26,6 @@ from tabrl_core.paths import subdir
 from tabrl_core.robots import get_robot
 from tabrl_core.store import artifact_path, job_dir, opened, record_artifact, transaction
 
-BACKENDS = ("local", "modal")
 WORKER_IDLE_EXIT_S = 300
 """A background worker exits after this long with nothing queued."""
 _SECRET_OPTION = re.compile(r"key|token|secret|password", re.IGNORECASE)
@@ -66,23 +67,13 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     approach, or (hosted mode) a batch over the session's limits; ModalUnavailableError when
     Modal has no credentials or cannot be reached.
     """
-    # tabrl_core.training imports JAX and brax: only here, so status reads stay light.
-    from tabrl_core.training.config import STEPS_MAX_GPU, STEPS_MAX_LOCAL, STEPS_MIN
-
     get_robot(robot)
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    top = STEPS_MAX_LOCAL if backend == "local" else STEPS_MAX_GPU
-    if not STEPS_MIN <= steps <= top:
-        raise ValueError(f"steps must be between {STEPS_MIN:,} and {top:,} on {backend}; "
-                         f"got {steps:,}")
+    check_steps(steps, backend)
     rows = [_approach_dict(a) for a in approaches]
     if not any(r["valid"] for r in rows):
         raise ValueError("no valid approach to train; fix the reward code or generate again")
     _check_options(options)
-    from tabrl_core import hosting  # it reads this module's list_runs
-
-    hosting.check_batch(owner, sum(r["valid"] for r in rows), steps)
+    hosting.check_batch(_active_jobs(owner), sum(r["valid"] for r in rows), steps)
     if backend == "modal":
         modal_backend.check_ready()
     with opened() as conn:
@@ -94,6 +85,26 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     if backend == "local" and start_worker:
         ensure_worker()
     return Batch(run_id, job_ids)
+
+
+def _active_jobs(owner: str) -> int:
+    """How many of `owner`'s jobs are queued or training."""
+    with opened() as conn:
+        return conn.execute("""
+            SELECT COUNT(*) FROM jobs j JOIN runs r ON j.run = r.id
+            WHERE r.owner = ? AND j.state IN ('queued', 'running')""", (owner,)).fetchone()[0]
+
+
+def check_backend(backend: str) -> str:
+    """Say that `backend` can train now, or raise (ModalUnavailableError says what to do).
+
+    Local: a worker is alive, or one is started. Modal: the deployed function answers a lookup
+    within its deadline.
+    """
+    if backend == "local":
+        return f"The local worker (pid {ensure_worker()}) is running."
+    modal_backend.check_ready()
+    return f"Modal answers: {modal_backend.APP_NAME}/{modal_backend.FUNCTION_NAME} is deployed."
 
 
 def ensure_worker() -> int:

@@ -26,6 +26,7 @@ import modal.exception
 
 from tabrl_core.jobs.estimate import record_calibration
 from tabrl_core.jobs.records import JobOutcome, JobRef, end_jobs, finish_job, write_progress
+from tabrl_core.judging.run import judge_finished_run
 from tabrl_core.paths import data_dir
 from tabrl_core.store import transaction
 
@@ -44,6 +45,9 @@ POLL_WAIT_S = 3.0
 
 log = logging.getLogger("tabrl.modal")
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="tabrl-modal")
+# Judging collected runs, off the polling path: a status call never waits for a judge.
+_judge_executor = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                        thread_name_prefix="tabrl-judge")
 _in_flight: dict[str, concurrent.futures.Future] = {}
 _in_flight_lock = threading.Lock()
 
@@ -247,6 +251,7 @@ def _apply(conn: sqlite3.Connection, call_id: str, jobs: list[sqlite3.Row], poll
                 env_steps=population * robot["steps"],
                 wall_s=time.time() - min(r["started"] for r in jobs),
                 env_steps_per_s=poll.result.get("env_steps_per_s"))
+        _judge_executor.submit(judge_finished_run, jobs[0]["run"])
 
 
 def sync(conn: sqlite3.Connection, call_ids: set[str]) -> None:

@@ -125,4 +125,5 @@ def requeue_job(conn: sqlite3.Connection, job_id: str, *, states: tuple[str, ...
             "UPDATE jobs SET state = 'queued', attempt = attempt + 1, progress = 0,"
             " steps_done = 0, error = NULL, worker_pid = NULL, external_id = NULL,"
             " started = NULL, finished = NULL, heartbeat = NULL, polled = NULL, eta_s = NULL,"
-            f" stats = '{{}}' WHERE id = ? AND state IN ({marks})", (job_id, *states)).rowcount)
+            f" stats = '{{}}', judge = NULL WHERE id = ? AND state IN ({marks})",
+            (job_id, *states)).rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from tabrl_core.judging.verdict import judged_by, ranking, scoreboard
 from tabrl_core.store import artifact_path, check_artifact
 
 _TERMINAL = ("succeeded", "failed", "cancelled")
@@ -38,7 +39,8 @@ def _job(conn: sqlite3.Connection, row: sqlite3.Row, verify: bool) -> dict:
     return {**{k: row[k] for k in keys}, "mean_return": latest.get("mean_return"),
             "components": latest.get("components", {}), "curve": curve,
             "artifacts": artifacts, "artifact_problems": problems,
-            "stats": json.loads(row["stats"])}
+            "stats": json.loads(row["stats"]),
+            "judge": json.loads(row["judge"]) if row["judge"] else None}
 
 
 def _summary(jobs: list[dict]) -> dict:
@@ -53,12 +55,19 @@ def _summary(jobs: list[dict]) -> dict:
 
 def run_status(conn: sqlite3.Connection, run_id: str, only: str | None = None, *,
                verify: bool = False) -> dict:
-    """A run's fields, its approaches, its jobs (or just `only`) and a summary across them."""
+    """A run's fields, its approaches, its jobs (or just `only`), a summary across them, and
+    the judge's view: `judge_program` (provider, by, code, valid, error), `ranking` (judged
+    approaches best first) and `providers` (per provider: approaches, judged, passes,
+    mean_score, best_score)."""
     run = dict(conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone())
     run["options"] = json.loads(run["options"])
+    program = {key: run.pop(f"judge_{key}") for key in ("provider", "code", "valid", "error")}
+    program["valid"] = None if program["valid"] is None else bool(program["valid"])
+    program["by"] = judged_by(program["provider"]) if program["provider"] else None
     approaches = [{**dict(a), "valid": bool(a["valid"]), "components": json.loads(a["components"])}
                   for a in conn.execute("SELECT a.*, j.id AS job_id FROM approaches a"
                                         " LEFT JOIN jobs j ON j.approach = a.id"
                                         " WHERE a.run = ? ORDER BY a.position", (run_id,))]
     jobs = [_job(conn, row, verify) for row in job_rows(conn, run_id, only)]
-    return {"run": run, "approaches": approaches, "jobs": jobs, **_summary(jobs)}
+    return {"run": run, "approaches": approaches, "jobs": jobs, **_summary(jobs),
+            "judge_program": program, "ranking": ranking(jobs), "providers": scoreboard(jobs)}

@@ -1,4 +1,5 @@
-"""The local worker process: claims queued groups, trains them, writes progress, renders.
+"""The local worker process: claims queued groups, trains them, writes progress, renders, and
+judges each run once its last job has ended.
 
 Run it in the foreground with `tabrl worker`, or let `start_batch` start one in the background
 (`python -m tabrl_core.jobs.worker --idle-exit 300`). A heartbeat thread keeps its row fresh even
@@ -21,6 +22,7 @@ from tabrl_core.jobs.group import GroupProgress, train_group
 from tabrl_core.jobs.queue import (HEARTBEAT_S, Group, beat, claim_next_group, recover_orphans,
                                    register_worker, unregister_worker)
 from tabrl_core.jobs.records import JobOutcome, finish_job, requeue_job, write_progress
+from tabrl_core.judging.run import judge_finished_run
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.store import connect, job_dir, opened, transaction
 from tabrl_core.training.config import TrainConfig
@@ -102,6 +104,8 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
                 conn, robot=run["robot"], backend="local", n_approaches=recorder.last.population,
                 env_steps=recorder.last.population * run["steps"],
                 wall_s=time.monotonic() - started, env_steps_per_s=recorder.last.env_steps_per_s)
+    if not stop.is_set():
+        judge_finished_run(run["id"])
 
 
 def _beat_until(pid: int, stop: threading.Event) -> None:

@@ -2,14 +2,13 @@
 into one grid video.
 
 Importing this package sets MUJOCO_GL (EGL, else OSMesa) unless it is set, because MuJoCo reads
-it when it is first imported. Names are imported on first use, so `tabrl_core.media.gl` stays
-light for the modules that only need the GL choice.
+it when it is first imported. Names are imported on first use (the GL choice lives in `tabrl_core.gl`).
 """
 
 from __future__ import annotations
 
 from tabrl_core.lazy import lazy_exports
-from tabrl_core.media.gl import RendererUnavailableError, choose_gl_backend
+from tabrl_core.gl import RendererUnavailableError, choose_gl_backend
 
 choose_gl_backend()
 
@@ -17,7 +16,6 @@ _EXPORTS = {
     "ClipJob": ".clip", "RenderResult": ".clip", "render_checkpoint": ".clip",
     "render_clip": ".clip", "render_many": ".clip",
     "EncodingError": ".encode", "encode_gif": ".encode", "encode_mp4": ".encode",
-    "save_thumbnail": ".encode",
     "render_frames": ".frames",
     "grid_export": ".grid",
     "save_trajectory": ".trajectory", "trajectory_stats": ".trajectory",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tabrl_core.media.gl import choose_gl_backend
+from tabrl_core.gl import choose_gl_backend
 from tabrl_core.media.render_process import MediaTask, attempt
 from tabrl_core.media.trajectory import finite_frames, save_trajectory, trajectory_stats
 

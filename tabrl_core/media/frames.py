@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import mujoco
 import numpy as np
 
-from tabrl_core.media.gl import make_renderer
+from tabrl_core.gl import make_renderer
 from tabrl_core.robots import get_robot, load_model
 from tabrl_core.robots.model import TRACK_CAMERA
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tabrl_core.media.encode import atomic_path, encode_gif, encode_mp4, save_thumbnail
+from tabrl_core.files import atomic_path, write_png
+from tabrl_core.media.encode import encode_gif, encode_mp4
 from tabrl_core.media.frames import close_renderer, iter_frames
 
 
@@ -45,7 +46,7 @@ def write_media(task: MediaTask) -> tuple[Path, Path, Path]:
 
     encode_mp4(rendered(), task.video, task.fps)
     encode_gif(frames, task.gif, source_fps=task.fps)
-    save_thumbnail(frames[len(frames) // 2], task.thumbnail)
+    write_png(frames[len(frames) // 2], task.thumbnail)
     return task.video, task.gif, task.thumbnail
 
 

@@ -2,7 +2,7 @@
 
 A trajectory is `tabrl_core.training.Trajectory`: robot_id, fps, qpos [F, nq], qvel [F, nv],
 time [F], reward [F] and components {name: [F]} (each frame carries the reward of the control
-step it falls in), fell, unstable.
+step it falls in), fell, unstable, and states {contract field: [F, ...]} (the judge reads them).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mujoco
 import numpy as np
 
-from tabrl_core.media.encode import atomic_path
+from tabrl_core.files import atomic_path
 from tabrl_core.robots import get_robot
 from tabrl_core.robots.model import load_model
 
@@ -33,10 +33,11 @@ def finite_frames(traj: Trajectory) -> int:
 
 
 def save_trajectory(traj: Trajectory, path: Path | str) -> Path:
-    """Write qpos, qvel, time, reward, `reward/<name>` per component, robot_id, fps, fell and
-    unstable to an .npz file."""
+    """Write qpos, qvel, time, reward, `reward/<name>` per component, `state/<field>` per
+    contract-state field, robot_id, fps, fell and unstable to an .npz file."""
     arrays = {"qpos": traj.qpos, "qvel": traj.qvel, "time": traj.time, "reward": traj.reward}
     arrays |= {f"reward/{name}": values for name, values in traj.components.items()}
+    arrays |= {f"state/{name}": values for name, values in traj.states.items()}
     arrays |= {"robot_id": np.array(traj.robot_id), "fps": np.array(traj.fps),
                "fell": np.array(traj.fell), "unstable": np.array(traj.unstable)}
     path = Path(path)

@@ -7,13 +7,15 @@ rejected with thinking on (Claude Sonnet 5.5 returns an error for it).
 
 from __future__ import annotations
 
+import base64
+
 import anthropic
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
 
 class AnthropicClient:
@@ -30,8 +32,8 @@ class AnthropicClient:
         try:
             message = self._client.messages.create(
                 model=self._model, max_tokens=MAX_OUTPUT_TOKENS, system=prompt.system,
-                messages=[{"role": "user", "content": prompt.user}],
-                output_config={"format": {"type": "json_schema", "schema": APPROACHES_SCHEMA}},
+                messages=[{"role": "user", "content": _content(prompt)}],
+                output_config={"format": {"type": "json_schema", "schema": prompt.schema}},
                 timeout=timeout_s)
         except anthropic.APITimeoutError:
             raise timed_out(self._label, timeout_s) from None
@@ -55,3 +57,13 @@ class AnthropicClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def _content(prompt: Prompt):
+    """The user turn: its text, after its images (PNG) when it has any."""
+    if not prompt.images:
+        return prompt.user
+    images = [{"type": "image", "source": {"type": "base64", "media_type": "image/png",
+                                           "data": base64.b64encode(png).decode()}}
+              for png in prompt.images]
+    return images + [{"type": "text", "text": prompt.user}]

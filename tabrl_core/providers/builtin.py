@@ -1,24 +1,30 @@
 """The built-in reward designer: offline and deterministic, from the behaviour text alone.
 
-`design` maps the text to an `Intent` (what to do, with target speed, direction, frequency and
-amplitude) and writes three approaches that differ in strategy, each composed from the reward
-primitives for the robot's contract:
+`design` parses the text into a behaviour spec (`tabrl_core.behaviours.parse`: phases with
+targets for speed, turning, height, tilt, rotations, feet and oscillations) and writes three
+approaches that differ in strategy, each composed from the reward primitives for the robot's
+contract:
 
 1. direct: the task objective itself plus a survival bonus;
 2. shaped: the task tracked smoothly, with posture, height, smoothness and energy terms;
-3. rhythmic: time-based targets (a gait's foot-contact clock, sine oscillators, pose ramps).
+3. rhythmic: time-based targets (a gait's foot-contact clock, sine oscillators, pose ramps)
+   and, for a spec of several phases, soft phase windows read from `s.time`.
 
-Every term is bounded and the survival bonus outweighs the penalties, so the total stays positive
-and a fall (which ends the episode) never pays. Text it does not understand yields a generic
-lively-but-stable set with a note saying so.
+A spec of several phases gets one component per phase, active in that phase's time window
+(direct and shaped: a hard window; rhythmic: a soft one). Every term is bounded and the
+survival bonus outweighs the penalties, so the total stays positive and a fall (which ends
+the episode) never pays. Text it does not understand yields a generic lively-but-stable set
+with a note naming the words it did not understand.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from tabrl_core.behaviours import BehaviourSpec, Phase, parse
+from tabrl_core.behaviours.body import body_for
 from tabrl_core.providers.base import Approach, ProviderResult
 from tabrl_core.rewards import primitives as p
 from tabrl_core.rewards.contract import RobotContract, contract_for
@@ -26,81 +32,8 @@ from tabrl_core.rewards.contract import RobotContract, contract_for
 PROVIDER = "builtin"
 PI = math.pi
 ALIVE_BONUS = 0.5  # outweighs every design's penalties together (compose checks it)
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What the behaviour text asks for, as the parameters the approach builders read."""
-
-    label: str  # short words for names and descriptions, e.g. "walk forward"
-    kind: str  # move, oscillate, jump, pose, still, wave or lively
-    vx: float = 0.0  # forward velocity target, m/s
-    vy: float = 0.0  # leftward velocity target, m/s
-    yaw_rate: float = 0.0  # turning rate target, rad/s (left is positive)
-    gait: str = ""  # foot pattern the text names (trot, pace, bound, pronk); "" = trot, unnamed
-    height: float = 1.0  # base height target as a fraction of the standing height
-    roll: float = 0.0  # rad; positive leans right
-    pitch: float = 0.0  # rad; positive tips the nose down
-    axes: tuple[tuple[str, float], ...] = ()  # oscillations: (axis, amplitude in rad or m/stand)
-    freq: float = 2.0  # Hz of gaits and oscillations (the policy sees 1 and 2 Hz clocks)
-    swing: float = 0.08  # swing-foot height target, m
-
-
-# Phrases, most specific first: the first pattern found in the text picks the intent.
-PHRASES: tuple[tuple[str, Intent], ...] = (
-    (r"\bmoon ?walk", Intent("moonwalk", "move", vx=-0.35, swing=0.04)),
-    (r"\b(wave|waving|paw|high five)|shake hands|\b(lift|raise)\w* (a |one )?(leg|foot)",
-     Intent("wave a paw", "wave")),
-    (r"\b(shak|wiggl|twerk|swing|sway|roll|mov)\w* (\w+ )?(hips?|butt|booty|bum)\b|\bhula|\baloha",
-     Intent("shake hips", "oscillate", axes=(("roll", 0.15), ("yaw", 0.1)))),
-    (r"\bwag", Intent("wag", "oscillate", axes=(("yaw", 0.25),))),
-    (r"\b(wiggl|shimmy|jiggl)", Intent("wiggle", "oscillate", axes=(("roll", 0.15),))),
-    (r"\b(danc|boogie|groov|party)", Intent("dance", "oscillate", freq=1.0,
-                                            axes=(("yaw", 0.25), ("height", 0.08)))),
-    (r"\b(shak|shiver|vibrat|tremble)", Intent("shake", "oscillate",
-                                               axes=(("yaw", 0.2), ("roll", 0.1)))),
-    (r"\bsway|\brock\w* (side|back)|side to side", Intent("sway", "oscillate", freq=1.0,
-                                                         axes=(("lateral", 0.15), ("roll", 0.1)))),
-    (r"\b(nod|headbang|head bang)", Intent("nod", "oscillate", axes=(("pitch", 0.12),))),
-    (r"\blook around|\bscan", Intent("look around", "oscillate", freq=1.0,
-                                     axes=(("yaw", 0.35),))),
-    (r"\b(bounc|bob)|\bpush ?ups?", Intent("bounce", "oscillate", axes=(("height", 0.12),))),
-    (r"\b(pronk|stot)", Intent("pronk", "move", vx=0.3, gait="pronk")),
-    (r"\b(gallop|bound)", Intent("gallop", "move", vx=1.2, gait="bound", swing=0.1)),
-    (r"\b(pace|amble)", Intent("pace", "move", vx=0.5, gait="pace")),
-    (r"\b(trot|prance|strut)", Intent("trot", "move", vx=0.6, gait="trot", swing=0.1)),
-    (r"\bmarch|\b(step|stomp|jog|run|walk)\w* (on the spot|in place)|\btap",
-     Intent("march in place", "move", gait="trot", swing=0.1)),
-    (r"\b(hop|skip)", Intent("hop", "jump", freq=2.0, height=1.08)),
-    (r"\b(jump|leap|spring)", Intent("jump", "jump", freq=1.0, height=1.2)),
-    (r"\b(spin|twirl|pirouette|rotat)|turn\w* around|in place.*turn",
-     Intent("spin in place", "move", yaw_rate=2.0)),
-    (r"\bcircle", Intent("walk in a circle", "move", vx=0.4, yaw_rate=0.8)),
-    (r"\b(zig ?zag|weav|slalom)", Intent("zigzag", "move", vx=0.4, axes=(("yaw", 0.3),),
-                                        freq=1.0)),
-    (r"\b(turn|yaw)", Intent("turn left", "move", yaw_rate=1.0)),
-    (r"\b(sidestep|side step|strafe|sideways|crab|slide)", Intent("sidestep left", "move", vy=0.3)),
-    (r"\b(crawl|sneak|creep|stalk|prowl)", Intent("crawl", "move", vx=0.3, height=0.75,
-                                                  swing=0.05)),
-    (r"\bback ?(up|wards?)\b|\b(reverse|retreat)", Intent("walk backward", "move", vx=-0.4)),
-    (r"\b(run|sprint|dash|rac(e|ing)|fast|hurry|zoom)", Intent("run fast", "move", vx=1.0,
-                                                               swing=0.1)),
-    (r"\b(walk|go|move|forward|advance|stroll|head|patrol|come)\b",
-     Intent("walk forward", "move", vx=0.5)),
-    (r"\b(lie|lay|lying|flat|rest|sleep|nap|play dead)", Intent("lie down", "pose", height=0.45)),
-    (r"\bsit", Intent("sit", "pose", height=0.8, pitch=-0.3)),
-    (r"\b(crouch|squat|duck|lower|get low|kneel)", Intent("crouch", "pose", height=0.75)),
-    (r"\brear|\bhind legs|\bbeg\b", Intent("rear up", "pose", height=1.05, pitch=-0.35)),
-    (r"\b(bow|pitch forward|lean forward|nose down)", Intent("bow", "pose", height=0.9,
-                                                            pitch=0.3)),
-    (r"\b(tilt|lean|bank)", Intent("tilt left", "pose", roll=-0.25)),
-    (r"\b(tall|stretch|straight|proud|tiptoe|stand up)", Intent("stand tall", "pose",
-                                                                height=1.12)),
-    (r"\b(still|balanc|stay|freeze|statue|stand|wait|idle|hold|calm|steady)",
-     Intent("stand still", "still")),
-)
-
-GENERIC = Intent("lively stable motion", "lively", freq=1.0)
+SHARED = ("alive", "upright", "action_rate", "energy", "ang_vel_xy", "lin_vel_z")
+"""Terms a phased design writes once for the whole episode rather than once per phase."""
 
 
 def design(robot_id: str, behavior: str) -> ProviderResult:
@@ -110,59 +43,23 @@ def design(robot_id: str, behavior: str) -> ProviderResult:
 
 def design_for(contract: RobotContract, behavior: str) -> ProviderResult:
     """`design` for an explicit contract (any joint and foot counts)."""
-    intent = parse_behavior(behavior)
-    note = None
-    if intent is None:
-        intent = GENERIC
-        note = (f"The built-in designer did not understand {_quote(behavior)}, so it proposes "
-                "lively, stable motion. It knows words such as walk, run, turn, spin, sidestep, "
-                "trot, jump, shake, wiggle, dance, sway, bounce, crouch, sit, lie down, bow, "
-                "tilt, wave and stand still.")
-    approaches = [_approach(strategy, intent, contract) for strategy in STRATEGIES]
+    return design_spec(parse(behavior, contract), contract)
+
+
+def design_spec(spec: BehaviourSpec, contract: RobotContract) -> ProviderResult:
+    """The three approaches for a parsed (or refined) spec; the note carries the spec's notes."""
+    if not spec.understood:
+        words = ", ".join(spec.unknown) or "(none)"
+        note = (f"The built-in designer did not understand {_quote(spec.text)} (words not "
+                f"understood: {words}), so it proposes lively, stable motion. It knows words "
+                "such as walk, run, turn, spin, sidestep, trot, jump, flip, shake, wiggle, "
+                "dance, sway, bounce, crouch, sit, lie down, bow, tilt, wave, stand on the "
+                "back legs and stand still, joined by 'then', 'and', 'while' or 'without'.")
+    else:
+        note = ("Plan: " + spec.describe() + ". " + " ".join(spec.notes)).strip() \
+            if spec.notes else None
+    approaches = [_approach(strategy, spec, contract) for strategy in STRATEGIES]
     return ProviderResult(provider=PROVIDER, approaches=approaches, note=note, model="builtin")
-
-
-def parse_behavior(text: str) -> Intent | None:
-    """The intent the text asks for, with its modifiers applied; None when not understood."""
-    words = " ".join(re.findall(r"[a-z0-9.]+", str(text).lower()))
-    for pattern, intent in PHRASES:
-        if re.search(pattern, words):
-            return _modified(intent, words)
-    return None
-
-
-def _modified(intent: Intent, words: str) -> Intent:
-    speed, size = 1.0, 1.0
-    if re.search(r"fast|quick|rapid|hard|wild|crazy|energetic|hurry", words):
-        speed = 1.5
-    if re.search(r"slow|gentl|calm|lazy|careful", words):
-        speed = 0.5
-    if re.search(r"\b(big|wide|large|huge|high|lots)", words):
-        size = 1.5
-    if re.search(r"\b(small|little|tiny|slight|subtle)", words):
-        size = 0.6
-    changes = dict(vx=intent.vx * speed, vy=intent.vy * speed, yaw_rate=intent.yaw_rate * speed,
-                   axes=tuple((axis, amp * size) for axis, amp in intent.axes),
-                   freq=2.0 if speed > 1 else 1.0 if speed < 1 else intent.freq)
-    requested = re.search(r"(\d+(?:\.\d+)?) ?(m/s|m s|meters? per second|mps)", words)
-    if requested and intent.kind == "move" and (intent.vx or intent.vy):
-        target = min(max(float(requested.group(1)), 0.1), 3.0)
-        changes.update(vx=math.copysign(target, intent.vx) if intent.vx else 0.0,
-                       vy=0.0 if intent.vx else math.copysign(target, intent.vy))
-    changed = replace(intent, **changes)
-    return _sided(changed, words)
-
-
-def _sided(intent: Intent, words: str) -> Intent:
-    """Mirror left-handed intents when the text says right."""
-    if not re.search(r"\bright\b|clockwise", words) or re.search(r"counter.?clockwise", words):
-        return intent
-    if intent.label in ("turn left", "sidestep left", "tilt left"):
-        return replace(intent, label=intent.label.replace("left", "right"), vy=-intent.vy,
-                       yaw_rate=-intent.yaw_rate, roll=-intent.roll)
-    if intent.label in ("spin in place", "walk in a circle"):
-        return replace(intent, label=intent.label + " clockwise", yaw_rate=-intent.yaw_rate)
-    return intent
 
 
 def _quote(text: str) -> str:
@@ -170,16 +67,26 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
+def _val(target) -> float:
+    return target.value if target is not None else 0.0
+
+
 # Approaches.
 
-def _approach(strategy: str, intent: Intent, contract: RobotContract) -> Approach:
+def _approach(strategy: str, spec: BehaviourSpec, contract: RobotContract) -> Approach:
     title, explain = STRATEGY_TEXT[strategy]
-    terms = BUILDERS[intent.kind](strategy, intent, contract)
+    label = spec.label if spec.understood else "lively stable motion"
+    terms = _terms(strategy, spec, contract)
     code = p.compose(terms)
-    description = (f"{explain.format(label=intent.label)} Terms: "
+    description = (f"{explain.format(label=label)} Plan: {spec.describe()}. Terms: "
                    + ", ".join(t.name.replace("_", " ") for t in terms) + ".")
-    return Approach(PROVIDER, f"{title}: {intent.label}", description, code,
+    return Approach(PROVIDER, _name(title, label), description, code,
                     components=tuple(t.name for t in terms))
+
+
+def _name(title: str, label: str) -> str:
+    name = f"{title}: {label}"
+    return name if len(name) <= 40 else name[:37].rstrip() + "..."
 
 
 STRATEGIES = ("direct", "shaped", "rhythmic")
@@ -191,9 +98,55 @@ STRATEGY_TEXT = {
                          "(upright posture, base height, action smoothness and energy) so the "
                          "motion stays stable and clean while it is learned."),
     "rhythmic": ("Rhythmic", "Structures '{label}' in time: targets follow clocks the policy can "
-                             "see (foot contact schedules, sine oscillators or a pose ramp), "
-                             "which gives a dense signal at every step of the cycle."),
+                             "see (foot contact schedules, sine oscillators, pose ramps and the "
+                             "phase schedule), which gives a dense signal at every step."),
 }
+
+
+def _terms(strategy: str, spec: BehaviourSpec, contract: RobotContract) -> list[p.Term]:
+    """One phase: its builder's terms. Several: one windowed component per phase, plus the
+    shared posture, smoothness and survival terms once."""
+    if len(spec.phases) == 1:
+        phase = spec.phases[0]
+        return _styled(BUILDERS[phase.kind](strategy, phase, contract), phase)
+    merged, shared = [], {}
+    for i, phase in enumerate(spec.phases, 1):
+        terms = BUILDERS[phase.kind](strategy, phase, contract)
+        task = [t for t in terms if t.name not in SHARED and t.weight > 0 and t.expr]
+        for t in terms:
+            if t.name in SHARED:
+                shared.setdefault(t.name, t)
+        merged.append(_windowed(i, phase, task, soft=strategy == "rhythmic"))
+    penalties = [shared[n] for n in SHARED if n in shared and n != "alive"]
+    return _styled(merged + penalties + _survival(), spec.phases[0])
+
+
+def _windowed(index: int, phase: Phase, terms: list[p.Term], soft: bool) -> p.Term:
+    """The phase's task terms as one component: their weighted mean, inside the time window."""
+    total = sum(t.weight for t in terms)
+    mean = " + ".join(f"{p.num(t.weight / total)} * {t.expr}" for t in terms)
+    t0, t1 = phase.start, phase.end
+    if soft:  # ramps over 0.1 s at each edge: a dense signal around the switch
+        window = (f"0.5 * (jnp.tanh((s.time - {p.num(t0)}) / 0.1) - "
+                  f"jnp.tanh((s.time - {p.num(t1)}) / 0.1))")
+    else:
+        window = f"jnp.where((s.time >= {p.num(t0)}) & (s.time < {p.num(t1)}), 1.0, 0.0)"
+    words = re.sub(r"[^a-z]+", "_", phase.describe().split(",")[0].lower()).strip("_")
+    name = f"phase{index}_{words}"[:40].rstrip("_")
+    return p.Term(name, f"Phase {index}, {t0:g}-{t1:g} s: {phase.describe()}.",
+                  f"jnp.clip({window}, 0.0, 1.0) * ({mean})", 1.0)
+
+
+def _styled(terms: list[p.Term], phase: Phase) -> list[p.Term]:
+    """Smooth doubles the smoothness cost; steady the wobble cost (still within the bonus)."""
+    out = []
+    for t in terms:
+        if phase.style.smooth and t.name == "action_rate":
+            t = replace(t, weight=2.0 * t.weight)
+        if phase.style.steady and t.name == "ang_vel_xy":
+            t = replace(t, weight=2.0 * t.weight)
+        out.append(t)
+    return out
 
 
 def _survival() -> list[p.Term]:
@@ -216,140 +169,142 @@ def _height_sigma(contract: RobotContract) -> float:
     return (0.1 * _stand(contract)) ** 2
 
 
-def _move(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _swing(phase: Phase, contract: RobotContract) -> float:
+    """Swing-foot height: higher when running, lower when low or slow."""
+    base = 0.05 if phase.style.low or _val(phase.vx) < 0 else 0.1 if phase.style.speed > 1 \
+        else 0.08
+    return min(base * phase.style.size, 0.3 * _stand(contract))
+
+
+def _move(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
     if strategy == "direct":
-        return _move_direct(intent, contract) + _survival()
-    tracking = _move_tracking(intent)
+        return _move_direct(phase, contract) + _survival()
+    tracking = _move_tracking(phase)
+    keep_height = phase.height is None
     if strategy == "shaped":
-        extra = [p.vertical_bounce(-0.04)] if intent.gait != "pronk" else []
-        return (tracking + _named_gait(intent, contract)
-                + _regularizers(contract, intent.height == 1.0)
-                + _crouch(intent, contract) + extra + _survival())
-    rhythm = _gait(intent, contract)
+        extra = [p.vertical_bounce(-0.04)] if phase.gait != "pronk" else []
+        return (tracking + _named_gait(phase, contract) + _regularizers(contract, keep_height)
+                + _crouch(phase, contract) + extra + _survival())
+    rhythm = _gait(phase, contract)
     return ([replace(t, weight=0.6 * t.weight) for t in tracking] + rhythm
             + [p.upright(0.2), p.action_rate(-0.05)] + _survival())
 
 
-def _move_direct(intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _move_direct(phase: Phase, contract: RobotContract) -> list[p.Term]:
+    vx, vy, yaw = _val(phase.vx), _val(phase.vy), _val(phase.yaw_rate)
     terms = []
-    if intent.vx:
-        name = "forward_velocity" if intent.vx > 0 else "backward_velocity"
-        terms.append(p.progress(name, "s.base_lin_vel[0]", intent.vx, 1.0))
-    if intent.vy:
-        name = "left_velocity" if intent.vy > 0 else "right_velocity"
-        terms.append(p.progress(name, "s.base_lin_vel[1]", intent.vy, 1.0))
-    if intent.yaw_rate:
-        terms.append(p.progress("turn_rate", "s.base_ang_vel[2]", intent.yaw_rate, 1.0))
-    if not (intent.vx or intent.vy):
+    if vx:
+        name = "forward_velocity" if vx > 0 else "backward_velocity"
+        terms.append(p.progress(name, "s.base_lin_vel[0]", vx, 1.0))
+    if vy:
+        name = "left_velocity" if vy > 0 else "right_velocity"
+        terms.append(p.progress(name, "s.base_lin_vel[1]", vy, 1.0))
+    if yaw:
+        terms.append(p.progress("turn_rate", "s.base_ang_vel[2]", yaw, 1.0))
+    elif phase.yaw_rate is not None:  # "without turning"
+        terms.append(p.track("no_turning", "Do not turn.", "s.base_ang_vel[2]", 0.0, 0.25, 0.3))
+    if not (vx or vy):
         terms.append(p.Term("stay_in_place", "Do not drift.",
                             "jnp.exp(-jnp.sum(jnp.square(s.base_lin_vel[:2])) / 0.05)", 0.5))
-    if not (intent.vx or intent.vy or intent.yaw_rate):
+    if not (vx or vy or yaw):
         terms.append(p.feet_air_time(1.0) if contract.n_feet else p.joint_motion(1.0))
-    if intent.axes:
-        axis, amplitude = intent.axes[0]
-        terms.append(p.oscillation_speed("weave", axis, 0.0, amplitude, intent.freq, 0.5))
-    return terms + _named_gait(intent, contract)
+    waves = [o for o in phase.oscillations if o.axis != "height"]
+    if waves:
+        o = waves[0]
+        terms.append(p.oscillation_speed("weave", o.axis, 0.0, o.amplitude, o.freq, 0.5))
+    return terms + _named_gait(phase, contract) + _crouch(phase, contract)
 
 
-def _named_gait(intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _named_gait(phase: Phase, contract: RobotContract) -> list[p.Term]:
     """When the text names a gait, its contact pattern is part of the objective."""
-    if not (intent.gait and contract.n_feet):
+    if not (phase.gait and contract.n_feet):
         return []
-    return [p.gait_contact(foot_phases(contract.foot_names, intent.gait), intent.freq, 0.5)]
+    return [p.gait_contact(foot_phases(contract.foot_names, phase.gait), _gait_freq(phase), 0.5)]
 
 
-def _move_tracking(intent: Intent) -> list[p.Term]:
-    speed = max(abs(intent.vx), abs(intent.vy), 0.3)
-    terms = [p.track_planar_velocity(intent.vx, intent.vy, speed ** 2, 1.0)]
-    if intent.axes:
-        axis, amplitude = intent.axes[0]
-        terms.append(p.oscillator("weave", axis, 0.0, amplitude, intent.freq, 0.5))
+def _gait_freq(phase: Phase) -> float:
+    return 2.0 if phase.style.speed >= 1 else 1.0
+
+
+def _move_tracking(phase: Phase) -> list[p.Term]:
+    vx, vy, yaw = _val(phase.vx), _val(phase.vy), _val(phase.yaw_rate)
+    speed = max(abs(vx), abs(vy), 0.3)
+    terms = [p.track_planar_velocity(vx, vy, speed ** 2, 1.0)]
+    waves = [o for o in phase.oscillations if o.axis != "height"]
+    if waves:
+        o = waves[0]
+        terms.append(p.oscillator("weave", o.axis, 0.0, o.amplitude, o.freq, 0.5))
     else:
-        sigma = max(abs(intent.yaw_rate), 0.5) ** 2
-        terms.append(p.track("yaw_rate", f"Track the turning rate {intent.yaw_rate:.2g} rad/s.",
-                             "s.base_ang_vel[2]", intent.yaw_rate, sigma, 0.5))
+        sigma = max(abs(yaw), 0.5) ** 2
+        terms.append(p.track("yaw_rate", f"Track the turning rate {yaw:.2g} rad/s.",
+                             "s.base_ang_vel[2]", yaw, sigma, 0.5))
     return terms
 
 
-def _crouch(intent: Intent, contract: RobotContract) -> list[p.Term]:
-    if intent.height == 1.0:
+def _crouch(phase: Phase, contract: RobotContract) -> list[p.Term]:
+    if phase.height is None:
         return []
-    return [p.base_height(_height_target(intent, contract), _height_sigma(contract), 0.3)]
+    return [p.base_height(phase.height.value, _height_sigma(contract), 0.3, name="crouch")]
 
 
-def _gait(intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _gait(phase: Phase, contract: RobotContract) -> list[p.Term]:
     """Foot-contact clock, swing height and air time; a joint CPG for robots without feet."""
-    freq = intent.freq
+    freq = _gait_freq(phase)
     if contract.n_feet == 0:
         phases = [PI * (i % 2) for i in range(contract.n_joints)]
         return [p.joint_oscillator(phases, 0.25, freq, 0.6)]
-    terms = [p.gait_contact(foot_phases(contract.foot_names, intent.gait or "trot"), freq, 0.6),
-             p.swing_height(min(intent.swing, 0.3 * _stand(contract)), 0.3)]
-    if intent.gait != "pronk":
-        terms.append(p.feet_air_time(0.2))
-    else:
-        terms.append(p.airborne(0.2))
+    terms = [p.gait_contact(foot_phases(contract.foot_names, phase.gait or "trot"), freq, 0.6),
+             p.swing_height(_swing(phase, contract), 0.3)]
+    terms.append(p.airborne(0.2) if phase.gait == "pronk" else p.feet_air_time(0.2))
     return terms
 
 
 def foot_phases(feet: tuple[str, ...], gait: str) -> list[float]:
     """Clock offsets per foot for `gait`: feet with the same offset touch down together."""
-    sides = [_foot_side(name) for name in feet]
     if gait == "pronk":
         return [0.0] * len(feet)
-    if None in sides:  # unknown layout: alternate neighbours (left/right for bipeds)
-        return [PI * (i % 2) for i in range(len(feet))]
+    contract = RobotContract("", "", (), tuple(feet), 0.02)
+    sides = [(f.front, f.left) for f in body_for(contract).feet]
+    if any(front is None or left is None for front, left in sides):
+        return [PI * (i % 2) for i in range(len(feet))]  # alternate neighbours (bipeds)
     pick = {"trot": lambda front, left: front != left, "pace": lambda front, left: left,
             "bound": lambda front, left: not front}[gait]
     return [PI if pick(front, left) else 0.0 for front, left in sides]
 
 
-def _foot_side(name: str) -> tuple[bool, bool] | None:
-    """(front, left) from a foot name such as FR_foot, rear_left or hind_right; None if unsure."""
-    lowered = name.lower()
-    words = set(re.split(r"[^a-z]+", lowered))
-    code = re.match(r"([fhrb])([lr])(_|$)", lowered)
-    if code:
-        return code.group(1) == "f", code.group(2) == "l"
-    front = words & {"front", "fore"}
-    back = words & {"rear", "hind", "back"}
-    left, right = "left" in words, "right" in words
-    if (front or back) and (left or right):
-        return bool(front), left
-    return None
-
-
-def _oscillate(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
-    waves = [(axis, _amplitude(axis, amp, contract)) for axis, amp in intent.axes]
-    name = intent.label.replace(" ", "_")
+def _oscillate(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
+    waves = list(phase.oscillations) or [_default_wave(contract)]
+    name = re.sub(r"[^a-z]+", "_", waves[0].axis + "_oscillation")
+    first = waves[0]
     if strategy == "direct":
-        axis, amplitude = waves[0]
-        return [p.oscillation_speed(name, axis, _center(axis, contract), amplitude, intent.freq,
-                                    1.0)] + _survival()
+        return [p.oscillation_speed(name, first.axis, _center(first.axis, contract),
+                                    first.amplitude, first.freq, 1.0)] + _survival()
     if strategy == "shaped":
-        axis, amplitude = waves[0]
-        keep_height = all(axis != "height" for axis, _ in waves)
-        return ([p.oscillation_speed(name, axis, _center(axis, contract), amplitude,
-                                     intent.freq, 1.0)]
+        keep_height = all(o.axis != "height" for o in waves)
+        return ([p.oscillation_speed(name, first.axis, _center(first.axis, contract),
+                                     first.amplitude, first.freq, 1.0)]
                 + [p.anchor(0.3)] + _regularizers(contract, keep_height) + _survival())
-    oscillators = [p.oscillator(f"{name}_{axis}", axis, _center(axis, contract), amplitude,
-                                intent.freq, 1.0 / len(waves)) for axis, amplitude in waves]
-    feet = [p.feet_planted(0.3)] if contract.n_feet and "height" not in dict(waves) else []
+    oscillators = [p.oscillator(f"{o.axis}_wave", o.axis, _center(o.axis, contract),
+                                o.amplitude, o.freq, 1.0 / len(waves)) for o in waves]
+    feet = [p.feet_planted(0.3)] if contract.n_feet and all(o.axis != "height" for o in waves) \
+        else []
     return oscillators + feet + [p.upright(0.2), p.action_rate(-0.05)] + _survival()
 
 
-def _amplitude(axis: str, amplitude: float, contract: RobotContract) -> float:
-    """Angles are in rad; heights and side shifts are fractions of the standing height."""
-    return amplitude * _stand(contract) if axis in ("height", "lateral") else amplitude
+def _default_wave(contract: RobotContract):
+    from tabrl_core.behaviours import Oscillation
+
+    return Oscillation("pitch", 0.15, 1.0)
 
 
 def _center(axis: str, contract: RobotContract) -> float:
     return _stand(contract) if axis == "height" else 0.0
 
 
-def _jump(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _jump(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
     stand = _stand(contract)
-    lift = (intent.height - 1.0) * stand
+    lift = max(_val(phase.hop), 0.02)
+    freq = next((o.freq for o in phase.oscillations if o.axis == "height"), 1.0)
     takeoff = math.sqrt(2.0 * 9.81 * lift)
     rise = p.Term("upward_velocity", f"Reward pushing upward, up to take-off at {takeoff:.2g} m/s.",
                   f"{p.UPRIGHT_GATE} * "
@@ -357,62 +312,133 @@ def _jump(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term
     gain = p.Term("height_gain", f"Reward rising above the standing height by up to {lift:.2g} m.",
                   f"{p.UPRIGHT_GATE} * "
                   f"jnp.clip((s.base_height - {p.num(stand)}) / {p.num(lift)}, 0.0, 1.0)", 1.0)
+    travel = _jump_travel(phase)
     if strategy == "direct":
-        return [rise, gain] + _survival()
+        return [rise, gain] + travel + _survival()
     if strategy == "shaped":
         feet = [p.airborne(0.3)] if contract.n_feet else []
-        return ([rise, replace(gain, weight=0.7)] + feet + [p.heading(0.2)]
-                + _regularizers(contract, keep_height=False) + _survival())
-    hop = p.Term("jump_height", f"Follow a {intent.freq:g} Hz hop: up in the first half-cycle.",
+        soft = [p.vertical_bounce(-0.04)] if phase.style.smooth else []
+        return ([rise, replace(gain, weight=0.7)] + travel + feet + [p.heading(0.2)]
+                + _regularizers(contract, keep_height=False) + soft + _survival())
+    clock = f"jnp.sin(2.0 * jnp.pi * {p.num(freq)} * (s.time - {p.num(phase.start)}))"
+    hop = p.Term("jump_height", f"Follow a {freq:.2g} Hz hop: up in the first half-cycle.",
                  f"{p.UPRIGHT_GATE} * "
                  f"jnp.exp(-jnp.square(s.base_height - {p.num(stand)} - {p.num(lift)} * "
-                 f"jnp.maximum(jnp.sin(2.0 * jnp.pi * {p.num(intent.freq)} * s.time), 0.0)) / "
-                 f"{p.num((0.5 * lift) ** 2)})", 1.0)
-    terms = [hop]
+                 f"jnp.maximum({clock}, 0.0)) / {p.num((0.5 * lift) ** 2)})", 1.0)
+    terms = [hop] + travel
     if contract.n_feet:
         terms.append(p.Term("flight_phase", "Feet up while the clock says up, down otherwise.",
-                            f"jnp.mean(jnp.where(jnp.sin(2.0 * jnp.pi * {p.num(intent.freq)} * "
-                            "s.time) > 0.3, 1.0 - s.foot_contact, s.foot_contact))", 0.4))
+                            f"jnp.mean(jnp.where({clock} > 0.3, 1.0 - s.foot_contact, "
+                            "s.foot_contact))", 0.4))
     return terms + [p.upright(0.2), p.action_rate(-0.05)] + _survival()
 
 
-def _height_target(intent: Intent, contract: RobotContract) -> float:
-    """The pose's base height, kept well above the height where the episode ends."""
+def _jump_travel(phase: Phase) -> list[p.Term]:
+    """Jumping forward, backward, sideways or while turning: track that motion too."""
+    vx, vy, yaw = _val(phase.vx), _val(phase.vy), _val(phase.yaw_rate)
+    terms = []
+    if vx or vy:
+        terms.append(p.track_planar_velocity(vx, vy, max(abs(vx), abs(vy), 0.3) ** 2, 0.5,
+                                             name="jump_travel"))
+    if yaw:
+        terms.append(p.progress("jump_turn", "s.base_ang_vel[2]", yaw, 0.5))
+    return terms
+
+
+def _flip(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
+    """A full rotation about pitch or roll within the phase: spin that way while airborne,
+    then land (the next phase holds the landing)."""
+    rot = phase.rotation
+    k = 1 if rot.axis == "pitch" else 0
+    duration = max(phase.duration, 0.3)
+    rate = rot.total / duration
     stand = _stand(contract)
-    floor = max(contract.min_base_height, 0.0)
-    return max(intent.height * stand, floor + 0.3 * (stand - floor))
+    spin = p.Term("flip_rotation", f"Rotate about {rot.axis} at {rate:.2g} rad/s.",
+                  f"jnp.clip({'' if rate > 0 else '-'}s.base_ang_vel[{k}] / {p.num(abs(rate))}, "
+                  "0.0, 1.0)", 1.0)
+    lift = p.Term("flip_height", "Get the base up off the ground to rotate.",
+                  f"jnp.clip((s.base_height - {p.num(stand)}) / {p.num(0.3 * stand)}, 0.0, 1.0)",
+                  0.5)
+    if strategy == "direct":
+        return [spin, lift] + _survival()
+    if strategy == "shaped":
+        takeoff = p.Term("takeoff", "Push upward to start the flip.",
+                         "jnp.tanh(jnp.maximum(s.base_lin_vel[2], 0.0) / 2.0)", 0.5)
+        feet = [p.airborne(0.3)] if contract.n_feet else []
+        return [spin, lift, takeoff] + feet + [p.action_rate(-0.03)] + _survival()
+    progress = (f"jnp.clip((s.time - {p.num(phase.start)}) / {p.num(duration)}, 0.0, 1.0)")
+    follow = p.Term("flip_profile", "Follow the flip's tilt over the phase: upright, upside "
+                    "down halfway, upright again.",
+                    f"jnp.exp(-jnp.square(s.upright - jnp.cos({p.num(abs(rot.total))} * "
+                    f"{progress})) / 0.1)", 1.0)
+    return [follow, replace(spin, weight=0.5), lift] + [p.action_rate(-0.03)] + _survival()
 
 
-def _pose(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
-    target = _height_target(intent, contract)
-    sigma = _height_sigma(contract)
-    tilted = bool(intent.roll or intent.pitch)
+def _feet_pattern(phase: Phase, contract: RobotContract) -> list[p.Term]:
+    """Raised feet up, contact feet down (stand on the back legs, one paw up)."""
+    if not (phase.raised and contract.n_feet):
+        return []
+    mask = [1.0 if name in phase.raised else 0.0 for name in contract.foot_names]
+    raised = "jnp.array([" + ", ".join(p.num(m) for m in mask) + "])"
+    height = min(0.5 * _stand(contract), 0.15)
+    return [p.Term("feet_pattern", f"Feet {', '.join(phase.raised)} up, the others down.",
+                   f"jnp.mean({raised} * (1.0 - s.foot_contact) + (1.0 - {raised}) * "
+                   "s.foot_contact)", 0.6),
+            p.Term("raised_height", f"Lift the raised feet toward {height:.2g} m.",
+                   f"jnp.sum({raised} * jnp.tanh(jnp.maximum(s.foot_height, 0.0) / {p.num(height)})) / "
+                   f"{p.num(sum(mask))}", 0.6)]
+
+
+def _arms(phase: Phase, contract: RobotContract, strategy: str) -> list[p.Term]:
+    """Raise or wave the arms (shoulder and elbow joints)."""
+    arms = body_for(contract).arm_joints
+    if not (phase.arms and arms):
+        return []
+    mask = "jnp.array([" + ", ".join("1.0" if i in arms else "0.0"
+                                     for i in range(contract.n_joints)) + "])"
+    n = p.num(float(len(arms)))
+    offset = "s.joint_pos - s.default_joint_pos"
+    if phase.arms == "raise":
+        return [p.Term("arms_raised", "Move the arms well away from the standing pose.",
+                       f"jnp.tanh(jnp.sum({mask} * jnp.abs({offset})) / {n} / 0.8)", 1.0)]
     if strategy == "rhythmic":
-        stand = _stand(contract)
-        ramp = p.Term("pose_ramp", f"Move from standing to {target:.2g} m over the first second.",
-                      f"jnp.exp(-jnp.square(s.base_height - ({p.num(stand)} + "
-                      f"{p.num(target - stand)} * jnp.minimum(s.time, 1.0))) / {p.num(sigma)})",
-                      1.0)
-        terms = [ramp]
+        return [p.Term("arm_wave", "Swing the arms on a 1 Hz sine.",
+                       f"jnp.exp(-jnp.sum({mask} * jnp.square({offset} - 0.6 * "
+                       f"jnp.sin(2.0 * jnp.pi * s.time))) / {n} / 0.1)", 1.0)]
+    return [p.Term("arm_wave", "Keep the arms moving.",
+                   f"jnp.tanh(jnp.sum({mask} * jnp.abs(s.joint_vel)) / {n} / 3.0)", 1.0)]
+
+
+def _pose(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
+    stand = _stand(contract)
+    target = phase.height.value if phase.height is not None else stand
+    sigma = _height_sigma(contract)
+    roll, pitch = _val(phase.roll), _val(phase.pitch)
+    tilted = bool(roll or pitch)
+    feet = _feet_pattern(phase, contract) + _arms(phase, contract, strategy)
+    if strategy == "rhythmic":
+        ramp_t = f"jnp.clip(s.time - {p.num(phase.start)}, 0.0, 1.0)"
+        terms = [p.Term("pose_ramp", f"Move from standing to {target:.2g} m over the first second.",
+                        f"jnp.exp(-jnp.square(s.base_height - ({p.num(stand)} + "
+                        f"{p.num(target - stand)} * {ramp_t})) / {p.num(sigma)})", 1.0)]
         if tilted:
             terms.append(p.Term("tilt_ramp", "Tilt gradually over the first second.",
-                                f"jnp.exp(-(jnp.square(s.base_rpy[0] - {p.num(intent.roll)} * "
-                                f"jnp.minimum(s.time, 1.0)) + jnp.square(s.base_rpy[1] - "
-                                f"{p.num(intent.pitch)} * jnp.minimum(s.time, 1.0))) / 0.02)",
-                                0.8))
-        feet = [p.feet_planted(0.3)] if contract.n_feet else []
-        return terms + feet + [p.calm_joints(0.2)] + _survival()
+                                f"jnp.exp(-(jnp.square(s.base_rpy[0] - {p.num(roll)} * {ramp_t}) "
+                                f"+ jnp.square(s.base_rpy[1] - {p.num(pitch)} * {ramp_t})) / "
+                                "0.02)", 0.8))
+        planted = [p.feet_planted(0.3)] if contract.n_feet and not phase.raised else []
+        return terms + feet + planted + [p.calm_joints(0.2)] + _survival()
     terms = [p.base_height(target, sigma, 1.0, name="height")]
     if tilted:
-        terms.append(p.orientation(intent.roll, intent.pitch, 0.02, 0.8))
+        terms.append(p.orientation(roll, pitch, 0.02, 0.8))
     if strategy == "direct":
-        return terms + _survival()
+        return terms + feet + _survival()
     posture = [] if tilted else [p.upright(0.2)]
-    return (terms + posture + [p.stillness(0.3), p.action_rate(-0.06), p.energy(-0.06)]
+    return (terms + feet + posture + [p.stillness(0.3), p.action_rate(-0.06), p.energy(-0.06)]
             + _survival())
 
 
-def _still(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _still(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
     if strategy == "direct":
         return [p.stillness(1.0, name="stillness")] + _survival()
     if strategy == "shaped":
@@ -422,10 +448,16 @@ def _still(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Ter
     return feet + [p.calm_joints(0.6), p.pose(0.05, 0.4), p.heading(0.2)] + _survival()
 
 
-def _wave(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
-    if contract.n_feet < 2:
-        return _lively(strategy, intent, contract)
-    index = 0  # the first foot: front right on Go1, left on bipeds
+def _wave(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
+    if phase.arms:
+        arms = _arms(phase, contract, strategy)
+        extra = [p.stillness(0.3)] if strategy != "direct" else []
+        regs = _regularizers(contract) if strategy == "shaped" else \
+            [p.upright(0.2), p.action_rate(-0.05)] if strategy == "rhythmic" else []
+        return arms + extra + regs + _survival()
+    if contract.n_feet < 2 or not phase.raised:
+        return _lively(strategy, phase, contract)
+    index = contract.foot_names.index(phase.raised[0])
     height = min(0.5 * _stand(contract), 0.15)  # how high the paw goes
     support = p.other_feet_planted(index, contract.n_feet, 0.4)
     if strategy == "direct":
@@ -436,23 +468,24 @@ def _wave(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term
     if strategy == "shaped":
         return ([p.foot_lift(index, height, 1.0), support, p.stillness(0.3)]
                 + _regularizers(contract) + _survival())
-    wave = p.Term("paw_wave", f"Wave foot {index} up and down at {intent.freq:g} Hz.",
+    freq = 1.0 if phase.style.speed < 1 else 2.0
+    wave = p.Term("paw_wave", f"Wave foot {index} up and down at {freq:g} Hz.",
                   f"jnp.exp(-jnp.square(s.foot_height[{index}] - {p.num(0.8 * height)} - "
-                  f"{p.num(0.3 * height)} * jnp.sin(2.0 * jnp.pi * {p.num(intent.freq)} * "
+                  f"{p.num(0.3 * height)} * jnp.sin(2.0 * jnp.pi * {p.num(freq)} * "
                   "s.time)) / 0.002)", 1.0)
     return [wave, support, p.upright(0.2), p.action_rate(-0.05)] + _survival()
 
 
-def _lively(strategy: str, intent: Intent, contract: RobotContract) -> list[p.Term]:
+def _lively(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
     if strategy == "direct":
         return [p.joint_motion(1.0)] + _survival()
     if strategy == "shaped":
         return [p.joint_motion(1.0), p.stillness(0.2)] + _regularizers(contract) + \
             _survival()
     phases = [PI * (i % 2) for i in range(contract.n_joints)]
-    return [p.joint_oscillator(phases, 0.3, intent.freq, 1.0), p.upright(0.2),
+    return [p.joint_oscillator(phases, 0.3, 1.0, 1.0), p.upright(0.2),
             p.action_rate(-0.05)] + _survival()
 
 
-BUILDERS = {"move": _move, "oscillate": _oscillate, "jump": _jump, "pose": _pose,
-            "still": _still, "wave": _wave, "lively": _lively}
+BUILDERS = {"move": _move, "turn": _move, "oscillate": _oscillate, "jump": _jump,
+            "flip": _flip, "pose": _pose, "still": _still, "wave": _wave, "lively": _lively}

@@ -10,7 +10,7 @@ from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.prompt import Prompt
 
 API_VERSION = "v1beta"
 _BLOCKED = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "MODEL_ARMOR",
@@ -38,11 +38,11 @@ class GeminiClient:
         """Send `prompt` once, waiting at most `timeout_s`."""
         config = types.GenerateContentConfig(
             system_instruction=prompt.system, max_output_tokens=MAX_OUTPUT_TOKENS,
-            response_mime_type="application/json", response_json_schema=APPROACHES_SCHEMA,
+            response_mime_type="application/json", response_json_schema=prompt.schema,
             http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
         try:
             response = self._client.models.generate_content(
-                model=self._model, contents=prompt.user, config=config)
+                model=self._model, contents=_contents(prompt), config=config)
         except errors.APIError as err:
             headers = getattr(err.response, "headers", None)
             raise error_from_status(err.code, err.message or str(err), headers, self._label) from None
@@ -77,3 +77,11 @@ class GeminiClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def _contents(prompt: Prompt):
+    """The user turn: its images (PNG) when it has any, then its text."""
+    if not prompt.images:
+        return prompt.user
+    return [types.Part.from_bytes(data=png, mime_type="image/png") for png in prompt.images] + [
+        types.Part.from_text(text=prompt.user)]

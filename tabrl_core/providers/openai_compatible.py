@@ -14,16 +14,26 @@ from tabrl_core.providers.calls import (
     BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, timed_out,
     too_deep, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.openai_provider import SCHEMA_NAME, make_client, provider_error
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
+from tabrl_core.providers.openai_provider import make_client, png_data_url, provider_error
+from tabrl_core.providers.prompt import Prompt
 
 # Sent when a local server needs no key. Without it the SDK would fall back to the
 # OPENAI_API_KEY environment variable and send the real OpenAI key to this server.
 PLACEHOLDER_KEY = "not-needed"
 
-JSON_SCHEMA_FORMAT = {"type": "json_schema",
-                      "json_schema": {"name": SCHEMA_NAME, "schema": APPROACHES_SCHEMA, "strict": True}}
 JSON_OBJECT_FORMAT = {"type": "json_object"}
+
+
+def _schema_format(prompt: Prompt) -> dict:
+    return {"type": "json_schema",
+            "json_schema": {"name": prompt.schema_name, "schema": prompt.schema, "strict": True}}
+
+
+def _user_content(prompt: Prompt):
+    if not prompt.images:
+        return prompt.user
+    return [{"type": "text", "text": prompt.user}] + [
+        {"type": "image_url", "image_url": {"url": png_data_url(png)}} for png in prompt.images]
 
 
 class OpenAICompatibleClient:
@@ -33,7 +43,7 @@ class OpenAICompatibleClient:
         self._label = config.label
         self._model = config.model
         self._client = make_client(config, config.api_key or PLACEHOLDER_KEY)
-        self._format = JSON_SCHEMA_FORMAT
+        self._json_mode = False  # set once the server rejected the schema format
 
     def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
         """Send `prompt` once (twice if the schema format is rejected), within `timeout_s`."""
@@ -41,9 +51,9 @@ class OpenAICompatibleClient:
         try:
             return self._send(prompt, timeout_s)
         except ProviderError as err:
-            if err.kind != BAD_REQUEST or self._format is JSON_OBJECT_FORMAT:
+            if err.kind != BAD_REQUEST or self._json_mode:
                 raise
-        self._format = JSON_OBJECT_FORMAT
+        self._json_mode = True
         left = deadline - time.monotonic()
         if left <= 0:
             raise timed_out(self._label, timeout_s)
@@ -53,9 +63,10 @@ class OpenAICompatibleClient:
         try:
             response = self._client.chat.completions.create(
                 model=self._model, max_tokens=MAX_OUTPUT_TOKENS,
-                response_format=self._format, timeout=timeout_s,
+                response_format=JSON_OBJECT_FORMAT if self._json_mode else _schema_format(prompt),
+                timeout=timeout_s,
                 messages=[{"role": "system", "content": prompt.system},
-                          {"role": "user", "content": prompt.user}])
+                          {"role": "user", "content": _user_content(prompt)}])
         except openai.OpenAIError as err:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+
 import openai
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
     too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.prompt import APPROACHES_SCHEMA, Prompt
-
-SCHEMA_NAME = "reward_approaches"
+from tabrl_core.providers.prompt import Prompt
 
 
 def make_client(config: ProviderConfig, api_key: str) -> openai.OpenAI:
@@ -42,10 +42,10 @@ class OpenAIClient:
         """Send `prompt` once, waiting at most `timeout_s`."""
         try:
             response = self._client.responses.create(
-                model=self._model, instructions=prompt.system, input=prompt.user,
+                model=self._model, instructions=prompt.system, input=_input(prompt),
                 max_output_tokens=MAX_OUTPUT_TOKENS, store=False, timeout=timeout_s,
-                text={"format": {"type": "json_schema", "name": SCHEMA_NAME,
-                                 "schema": APPROACHES_SCHEMA, "strict": True}})
+                text={"format": {"type": "json_schema", "name": prompt.schema_name,
+                                 "schema": prompt.schema, "strict": True}})
         except openai.OpenAIError as err:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON
@@ -68,3 +68,17 @@ class OpenAIClient:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def png_data_url(png: bytes) -> str:
+    """A PNG as a data URL, the way OpenAI-style APIs take images inline."""
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def _input(prompt: Prompt):
+    """The user turn: its text, then its images when it has any."""
+    if not prompt.images:
+        return prompt.user
+    parts = [{"type": "input_text", "text": prompt.user}]
+    parts += [{"type": "input_image", "image_url": png_data_url(png)} for png in prompt.images]
+    return [{"role": "user", "content": parts}]

@@ -46,6 +46,11 @@ FIELDS: tuple[Field, ...] = (
     Field("dt", "()", "s", "control period (time between two calls)"),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+# The fields a rollout keeps at every video frame (trajectory files' `state/<field>` arrays);
+# the judge contract (tabrl_core/judging/contract.py) reads them.
+FRAME_FIELDS: tuple[str, ...] = ("base_pos", "base_height", "base_lin_vel", "base_ang_vel",
+                                 "base_rpy", "upright", "joint_pos", "joint_vel", "foot_contact",
+                                 "foot_height")
 
 # The state passed as `s`; a namedtuple, so JAX treats it as a pytree.
 ContractState = collections.namedtuple("ContractState", FIELD_NAMES)
@@ -70,6 +75,15 @@ ALLOWED_BUILTINS: dict[str, str] = {
     "float": "float of a number", "abs": "absolute value", "min": "min of scalars",
     "max": "max of scalars",
 }
+# Component names the app, the store and the stats already use beside the components (the
+# curves' x axis and columns, metrics rows, training history, trajectory files, clip stats),
+# compared case-insensitively; a component with one of these names would replace that value.
+RESERVED_COMPONENT_NAMES: tuple[str, ...] = (
+    "step", "steps", "total", "reward", "mean_return", "mean_reward", "episode_return",
+    "components", "time", "iteration", "job", "attempt", "id", "elapsed", "env_steps_per_s",
+    "qpos", "qvel", "fps", "robot_id", "fell", "unstable", "frames", "seconds",
+    "distance_travelled", "displacement", "mean_forward_speed", "yaw_turned",
+    "upright_fraction", "judge", "score")
 # Keyword arguments `jnp` calls may take (e.g. jnp.sum(x, axis=0), jnp.clip(x, min=0.0)).
 ALLOWED_KEYWORDS: tuple[str, ...] = ("axis", "keepdims", "ord", "min", "max")
 
@@ -133,8 +147,9 @@ RULES: tuple[str, ...] = (
     "elements.",
     "The last statement, and the only `return`, is `return total, {\"name\": value, ...}` with a "
     f"dict literal: at most {LIMITS.max_components} names, each a distinct identifier (letters, "
-    f"digits, `_`; at most {LIMITS.max_component_name_chars} characters); `total` and every "
-    "value are scalars.",
+    f"digits, `_`; at most {LIMITS.max_component_name_chars} characters), none of them a name "
+    "TabRL already uses (" + ", ".join(f"`{n}`" for n in RESERVED_COMPONENT_NAMES) + "; in any "
+    "case); `total` and every value are scalars.",
     "Before training, the code is traced once on a batch of plausible states (including the "
     "first step of an episode, where `time`, velocities, actions and air times are 0) in a "
     f"separate process, limited to {LIMITS.trace_timeout_s:g} s and "

@@ -16,8 +16,7 @@ import importlib
 import types
 from typing import Callable
 
-from tabrl_core.rewards.contract import ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS
-from tabrl_core.rewards.validator import ValidatedReward
+from tabrl_core.rewards.validator import REWARD, Grammar, ValidatedReward
 
 # Names the lowering introduces; reward code cannot spell them (names starting with `_` are
 # rejected by the validator).
@@ -63,21 +62,34 @@ def lower(tree: ast.Module) -> ast.Module:
 
 
 @functools.cache
-def _globals(backend: str) -> types.MappingProxyType:
+def program_globals(grammar: Grammar, backend: str) -> types.MappingProxyType:
+    """The globals a program of `grammar` runs with: its builtins, its `jnp` namespace (from
+    jax.numpy or NumPy) and the lowering's helpers."""
     xp = _array_module(backend)
-    functions = {name: getattr(xp, name) for name in ALLOWED_JNP if name != "norm"}
-    functions["norm"] = xp.linalg.norm
-    constants = {name: getattr(xp, name) for name in ALLOWED_JNP_CONSTANTS}
-    allowed_builtins = {"range": range, "len": len, "abs": xp.abs,
-                        "float": lambda x: xp.asarray(x, xp.float32),
-                        "min": functools.partial(_extreme, xp, True),
-                        "max": functools.partial(_extreme, xp, False)}
-    assert set(allowed_builtins) == set(ALLOWED_BUILTINS), "update runtime with the contract"
+    functions = {name: xp.linalg.norm if name == "norm" else getattr(xp, name)
+                 for name in grammar.jnp}
+    constants = {name: getattr(xp, name) for name in grammar.jnp_constants}
+    builtins = {"range": range, "len": len, "abs": xp.abs,
+                "float": lambda x: xp.asarray(x, xp.float32),
+                "min": functools.partial(_extreme, xp, True),
+                "max": functools.partial(_extreme, xp, False)}
+    missing = set(grammar.builtins) - set(builtins)
+    assert not missing, f"update runtime with the contract: {missing}"
     return types.MappingProxyType({
-        "__builtins__": allowed_builtins,
+        "__builtins__": {name: builtins[name] for name in grammar.builtins},
         "jnp": types.SimpleNamespace(**functions, **constants),
         WHERE: xp.where, AND: xp.logical_and, OR: xp.logical_or, NOT: xp.logical_not,
     })
+
+
+def define(validated: ValidatedReward, backend: str, extra: dict | None = None) -> Callable:
+    """The program's function, compiled from its lowered tree with `program_globals` (plus
+    `extra` names, such as the judge's check helpers). Only validated code reaches here."""
+    grammar = validated.grammar
+    namespace = dict(program_globals(grammar, backend)) | (extra or {})
+    code = compile(lower(validated.tree), f"<{grammar.entry}>", "exec")
+    exec(code, namespace)  # noqa: S102 (validated against the grammar)
+    return namespace[grammar.entry]
 
 
 def _array_module(backend: str):
@@ -98,10 +110,9 @@ def build_fn(validated: ValidatedReward, backend: str = "jax") -> Callable:
     backend "jax" gives the jittable, vmappable function; "numpy" runs the same code on NumPy
     arrays, which the sandbox uses to evaluate a program quickly without compiling it.
     """
+    assert validated.grammar == REWARD
     xp = _array_module(backend)
-    namespace = dict(_globals(backend))
-    exec(compile(lower(validated.tree), "<reward>", "exec"), namespace)  # noqa: S102 (validated)
-    raw = namespace["reward"]
+    raw = define(validated, backend)
     names = validated.components
 
     def fn(s, a, prev_a):

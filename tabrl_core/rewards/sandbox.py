@@ -6,6 +6,9 @@ builds the function, traces `jax.vmap(fn)` over a dummy batch with `jax.make_jax
 oversized array is caught before it exists), checks the output shapes, and evaluates it on
 plausible states, requiring finite values. A program that runs past the time limit or kills the
 child is blamed for it; the rest of the batch goes on in a new child.
+
+The process harness (`run_in_child` on the parent side, `child_output` and `write_answer` in the
+child) also runs judge programs on trajectories (tabrl_core/judging/program.py).
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
 TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
+# The environment variables the child may see (see child_env): the system's basics, TabRL's data
+# and cache folders, and JAX/XLA's own settings. The child always runs JAX on the CPU in
+# float32, the trainer's dtypes.
+CHILD_ENV_NAMES = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TABRL_HOME",
+                   "TABRL_JAX_CACHE_DIR", "TABRL_MENAGERIE_REGISTRY", "MENAGERIE_ROOT",
+                   "MENAGERIE_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL")
+CHILD_ENV_PREFIXES = ("JAX_", "XLA_")
 
 
 # Parent side.
@@ -44,22 +54,30 @@ def trace(contract: RobotContract, codes: list[str],
     timeout_s = LIMITS.trace_timeout_s if timeout_s is None else timeout_s
     verdicts: list[RewardValidationError | None] = []
     while len(verdicts) < len(codes):
-        verdicts += _run_child(contract, codes[len(verdicts):], timeout_s)
+        request = {"contract": dataclasses.asdict(contract), "codes": codes[len(verdicts):]}
+        answers = run_in_child(CHILD_ARGS, request, len(request["codes"]), timeout_s,
+                               label="reward", what="tracing", memory_mb=LIMITS.trace_memory_mb)
+        verdicts += [_from_json(answer) for answer in answers]
     return verdicts
 
 
-def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> list:
-    """Verdicts for a prefix of `codes`: all of them, or up to the program the child died on."""
-    request = json.dumps({"contract": dataclasses.asdict(contract), "codes": codes})
+def run_in_child(child_args: tuple[str, ...], request: dict, n: int, timeout_s: float, *,
+                 label: str, what: str, memory_mb: int) -> list[dict]:
+    """Send `request` as JSON to a child `python *child_args` and read its answers, one JSON
+    object per line after a first "ready" line, for a prefix of the `n` items: all of them, or
+    up to the item the child took longer than `timeout_s` on or died on, which gets
+    {"ok": False, "line": None, "reason": ...} naming `what` it was doing. RuntimeError when
+    the `label` sandbox does not start."""
     with tempfile.TemporaryFile() as stderr:
-        proc = subprocess.Popen([sys.executable, *CHILD_ARGS],
+        proc = subprocess.Popen([sys.executable, *child_args],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                env=_child_env(), cwd=ROOT, text=True, encoding="utf-8")
+                                env=child_env(), cwd=ROOT, text=True, encoding="utf-8")
         lines: queue.Queue = queue.Queue()
-        pump = threading.Thread(target=_pump, args=(proc, request, lines), daemon=True)
+        pump = threading.Thread(target=_pump, args=(proc, json.dumps(request), lines),
+                                daemon=True)
         pump.start()
         try:
-            return _collect(proc, lines, len(codes), timeout_s, stderr)
+            return _collect(proc, lines, n, timeout_s, stderr, (label, what, memory_mb))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -68,9 +86,14 @@ def _run_child(contract: RobotContract, codes: list[str], timeout_s: float) -> l
             proc.stdout.close()
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONUNBUFFERED="1")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+def child_env() -> dict[str, str]:
+    """The child's whole environment, built from nothing: where to find programs, Python and
+    the caches, and JAX/XLA settings. Nothing else (provider keys, tokens) reaches it."""
+    env = {name: os.environ[name] for name in CHILD_ENV_NAMES if name in os.environ}
+    env |= {name: value for name, value in os.environ.items()
+            if name.startswith(CHILD_ENV_PREFIXES)}
+    env |= {"JAX_PLATFORMS": "cpu", "JAX_ENABLE_X64": "0", "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     return env
 
 
@@ -85,23 +108,29 @@ def _pump(proc: subprocess.Popen, request: str, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr) -> list:
+def _collect(proc, lines: queue.Queue, n: int, timeout_s: float, stderr,
+             labels: tuple[str, str, int]) -> list[dict]:
+    label, what, memory_mb = labels
     if _next_line(lines, STARTUP_TIMEOUT_S) in (None, TIMED_OUT):
         proc.kill()
         proc.wait()  # so that stderr holds everything the child said
-        raise RuntimeError(f"the reward sandbox did not start: {_tail(stderr)}")
-    verdicts = []
-    while len(verdicts) < n:
+        raise RuntimeError(f"the {label} sandbox did not start: {_tail(stderr)}")
+    answers = []
+    while len(answers) < n:
         line = _next_line(lines, timeout_s)
         if line is TIMED_OUT:
-            verdicts.append(RewardValidationError(
-                None, f"tracing took longer than {timeout_s:g} s; the code must stay cheap"))
+            answers.append(_failure(f"{what} took longer than {timeout_s:g} s; the code must "
+                                    "stay cheap"))
             break
         if line is None:
-            verdicts.append(_death(proc))
+            answers.append(_failure(_death(proc, what, memory_mb)))
             break
-        verdicts.append(_from_json(json.loads(line)))
-    return verdicts
+        answers.append(json.loads(line))
+    return answers
+
+
+def _failure(reason: str) -> dict:
+    return {"ok": False, "line": None, "reason": reason}
 
 
 def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
@@ -112,11 +141,11 @@ def _next_line(lines: queue.Queue, timeout_s: float) -> str | None | object:
         return TIMED_OUT
 
 
-def _death(proc: subprocess.Popen) -> RewardValidationError:
+def _death(proc: subprocess.Popen, what: str, memory_mb: int) -> str:
     code = proc.wait()
     how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
-    return RewardValidationError(None, f"the sandbox process died ({how}) while tracing; the code "
-                                       f"probably needs more than {LIMITS.trace_memory_mb} MB")
+    return (f"the sandbox process died ({how}) while {what}; the code probably needs more than "
+            f"{memory_mb} MB")
 
 
 def _tail(stderr) -> str:
@@ -132,9 +161,7 @@ def _from_json(verdict: dict) -> RewardValidationError | None:
 
 def main() -> None:
     """Read {"contract", "codes"} from stdin; write "ready", then one verdict per line."""
-    _limit_resources()
-    out = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # anything else printed goes to stderr, never into the verdicts
+    out = child_output(LIMITS.trace_memory_mb)
     request = json.load(sys.stdin)
     from tabrl_core.paths import enable_jax_compilation_cache
 
@@ -143,13 +170,22 @@ def main() -> None:
                                 for k, v in request["contract"].items()})
     batch = dummy_batch(contract)
     check_traced(validate(EXAMPLE_REWARD), batch)  # warm JAX up before any program's clock runs
-    _write(out, {"ready": True})
+    write_answer(out, {"ready": True})
     for code in request["codes"]:
-        _write(out, _verdict(code, batch))
+        write_answer(out, _verdict(code, batch))
 
 
-def _limit_resources() -> None:
-    memory = LIMITS.trace_memory_mb * 2**20
+def child_output(memory_mb: int):
+    """In a sandbox child: cap memory at `memory_mb` and core dumps at 0, and return the stream
+    answers go to (the real stdout); anything else printed goes to stderr."""
+    _limit_resources(memory_mb)
+    out = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    return out
+
+
+def _limit_resources(memory_mb: int) -> None:
+    memory = memory_mb * 2**20
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
         memory = min(memory, hard)
@@ -157,7 +193,8 @@ def _limit_resources() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def _write(out, message: dict) -> None:
+def write_answer(out, message: dict) -> None:
+    """Send one JSON answer line to the parent."""
     out.write(json.dumps(message) + "\n")
     out.flush()
 

@@ -2,7 +2,8 @@
 
 `validate` parses reward code and accepts only what `contract.RULES` allow. Nothing runs here:
 anything outside the whitelist is rejected with the line and the reason, before the code is
-traced in the sandbox or compiled for training.
+traced in the sandbox or compiled for training. The whitelist is a `Grammar`: `REWARD` is the
+reward contract's; the judge contract (tabrl_core/judging/contract.py) passes its own.
 """
 
 from __future__ import annotations
@@ -13,20 +14,67 @@ import re
 from dataclasses import dataclass
 
 from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_JNP_CONSTANTS,
-                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS)
+                                         ALLOWED_KEYWORDS, FIELD_NAMES, LIMITS,
+                                         RESERVED_COMPONENT_NAMES, Limits)
 
-PARAMS = ("s", "a", "prev_a")
-RESERVED = frozenset(PARAMS) | {"jnp", "reward"} | set(ALLOWED_BUILTINS)
 COMPONENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
-RETURN_SHAPE = 'total, {"name": value, ...}'
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """What one kind of program may contain: its signature, what it reads, how it returns."""
+
+    entry: str  # the one function's name
+    params: tuple[str, ...]  # its parameters; the first is the state
+    fields: tuple[str, ...]  # what `<state>.<field>` may read
+    jnp: tuple[str, ...]  # jnp functions it may call
+    jnp_constants: tuple[str, ...]
+    builtins: tuple[str, ...]
+    keywords: tuple[str, ...]  # keyword arguments of jnp calls
+    limits: Limits
+    # The final return: "total_and_parts" is `return total, {"name": value}`; "checks" is
+    # `return {"name": check(...)}`, each value a call of one of `checks` ((name, arg count)).
+    returns: str = "total_and_parts"
+    checks: tuple[tuple[str, int], ...] = ()
+    part: str = "component"  # what the returned dict's entries are called in messages
+
+    @property
+    def state(self) -> str:
+        return self.params[0]
+
+    @property
+    def signature(self) -> str:
+        return f"def {self.entry}({', '.join(self.params)}):"
+
+    @property
+    def return_shape(self) -> str:
+        if self.returns == "checks":
+            return '{"name": ' + "(...) | ".join(self.check_arity) + '(...), ...}'
+        return 'total, {"name": value, ...}'
+
+    @property
+    def reserved(self) -> frozenset[str]:
+        return (frozenset(self.params) | {"jnp", self.entry} | set(self.builtins)
+                | set(self.check_arity))
+
+    @property
+    def check_arity(self) -> dict[str, int]:
+        return dict(self.checks)
+
+    @property
+    def allowed_calls(self) -> str:
+        return (", ".join(f"jnp.{n}" for n in self.jnp) + "; builtins: "
+                + ", ".join(n for n in self.builtins if n != "range"))
+
+
+REWARD = Grammar(entry="reward", params=("s", "a", "prev_a"), fields=FIELD_NAMES,
+                 jnp=tuple(ALLOWED_JNP), jnp_constants=tuple(ALLOWED_JNP_CONSTANTS),
+                 builtins=tuple(ALLOWED_BUILTINS), keywords=ALLOWED_KEYWORDS, limits=LIMITS)
 
 BINARY_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult,
               ast.BitAnd, ast.BitOr, ast.BitXor)
 UNARY_OPS = (ast.UAdd, ast.USub, ast.Not, ast.Invert)
 COMPARE_OPS = (ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE)
-
-ALLOWED_CALLS = (", ".join(f"jnp.{n}" for n in ALLOWED_JNP) + "; builtins: "
-                 + ", ".join(n for n in ALLOWED_BUILTINS if n != "range"))
 
 # Statements and expressions outside the whitelist, with the reason the error gives.
 FORBIDDEN: dict[type, str] = {
@@ -85,84 +133,88 @@ class RewardValidationError(ValueError):
 
 @dataclass(frozen=True)
 class ValidatedReward:
-    """Reward source that passed the static checks."""
+    """Source that passed the static checks (reward code, or judge code with its grammar)."""
 
     code: str
     tree: ast.Module
-    components: tuple[str, ...]  # in the order of the returned dict
+    components: tuple[str, ...]  # the returned dict's names, in order
     return_line: int
+    grammar: Grammar = REWARD
 
 
-def validate(code: str) -> ValidatedReward:
-    """Parse `code` and check it against the whitelist; raises RewardValidationError."""
-    tree = _parse(code)
-    func = _the_function(tree)
-    checker = _Checker()
+def validate(code: str, grammar: Grammar = REWARD) -> ValidatedReward:
+    """Parse `code` and check it against `grammar`'s whitelist; raises RewardValidationError."""
+    tree = _parse(code, grammar)
+    func = _the_function(tree, grammar)
+    checker = _Checker(grammar)
     body = func.body[1:] if _is_docstring(func.body[0]) else func.body
     if not body or not isinstance(body[-1], ast.Return):
-        raise RewardValidationError(func.body[-1].end_lineno,
-                                    f"the function must end with `return {RETURN_SHAPE}`")
+        raise RewardValidationError(func.body[-1].end_lineno, "the function must end with "
+                                                              f"`return {grammar.return_shape}`")
     for stmt in body[:-1]:
         checker.statement(stmt, loop_iterations=1)
     components = checker.final_return(body[-1])
-    return ValidatedReward(code, tree, components, body[-1].lineno)
+    return ValidatedReward(code, tree, components, body[-1].lineno, grammar)
 
 
-def _parse(code: str) -> ast.Module:
+def _parse(code: str, grammar: Grammar) -> ast.Module:
+    limits = grammar.limits
     if not isinstance(code, str):
-        raise RewardValidationError(None, f"reward code must be text, not {type(code).__name__}")
-    if len(code) > LIMITS.max_source_chars:
+        raise RewardValidationError(None, f"{grammar.entry} code must be text, not "
+                                          f"{type(code).__name__}")
+    if len(code) > limits.max_source_chars:
         raise RewardValidationError(
-            None, f"the code has {len(code)} characters; the limit is {LIMITS.max_source_chars}")
+            None, f"the code has {len(code)} characters; the limit is {limits.max_source_chars}")
     try:
-        tree = ast.parse(code, "<reward>")
+        tree = ast.parse(code, f"<{grammar.entry}>")
     except SyntaxError as e:
         raise RewardValidationError(e.lineno, f"syntax error: {e.msg}") from None
     except (ValueError, RecursionError, MemoryError) as e:
         raise RewardValidationError(None, f"the code cannot be parsed: {e}") from None
     n_nodes = sum(1 for _ in ast.walk(tree))
-    if n_nodes > LIMITS.max_ast_nodes:
+    if n_nodes > limits.max_ast_nodes:
         raise RewardValidationError(
-            None, f"the code has {n_nodes} syntax nodes; the limit is {LIMITS.max_ast_nodes}")
-    _check_depth(tree)
+            None, f"the code has {n_nodes} syntax nodes; the limit is {limits.max_ast_nodes}")
+    _check_depth(tree, limits.max_nesting_depth)
     return tree
 
 
-def _check_depth(tree: ast.AST) -> None:
+def _check_depth(tree: ast.AST, max_depth: int) -> None:
     stack = [(tree, 0)]
     while stack:
         node, depth = stack.pop()
-        if depth > LIMITS.max_nesting_depth:
+        if depth > max_depth:
             raise RewardValidationError(
                 getattr(node, "lineno", None),
-                f"the code is nested more than {LIMITS.max_nesting_depth} levels deep")
+                f"the code is nested more than {max_depth} levels deep")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
-def _the_function(tree: ast.Module) -> ast.FunctionDef:
+def _the_function(tree: ast.Module, grammar: Grammar) -> ast.FunctionDef:
+    signature = grammar.signature
     if not tree.body:
-        raise RewardValidationError(None, "the code is empty; write `def reward(s, a, prev_a):`")
+        raise RewardValidationError(None, f"the code is empty; write `{signature}`")
     for node in tree.body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             raise RewardValidationError(node.lineno, FORBIDDEN[ast.Import])
         if not isinstance(node, ast.FunctionDef):
             raise RewardValidationError(
-                node.lineno, "only `def reward(s, a, prev_a):` may appear at top level")
+                node.lineno, f"only `{signature}` may appear at top level")
     if len(tree.body) > 1:
-        raise RewardValidationError(tree.body[1].lineno, "write exactly one function, `reward`")
+        raise RewardValidationError(tree.body[1].lineno,
+                                    f"write exactly one function, `{grammar.entry}`")
     func = tree.body[0]
-    if func.name != "reward":
-        raise RewardValidationError(func.lineno, f"the function must be named `reward`, not "
-                                                 f"`{func.name}`")
+    if func.name != grammar.entry:
+        raise RewardValidationError(func.lineno, f"the function must be named `{grammar.entry}`, "
+                                                 f"not `{func.name}`")
     if func.decorator_list:
         raise RewardValidationError(func.lineno, "decorators are not allowed")
     args = func.args
     names = tuple(arg.arg for arg in args.args)
     extras = (args.posonlyargs or args.vararg or args.kwonlyargs or args.kwarg or args.defaults
               or func.returns or any(arg.annotation for arg in args.args))
-    if names != PARAMS or extras:
-        raise RewardValidationError(func.lineno, "the signature must be exactly "
-                                                 "`def reward(s, a, prev_a):`")
+    if names != grammar.params or extras:
+        raise RewardValidationError(func.lineno, f"the signature must be exactly `{signature}`")
     return func
 
 
@@ -178,8 +230,9 @@ def _fail(node: ast.AST, reason: str):
 class _Checker:
     """Walks the function body in order, tracking which local names are assigned."""
 
-    def __init__(self):
-        self.defined: set[str] = set(PARAMS)
+    def __init__(self, grammar: Grammar):
+        self.grammar = grammar
+        self.defined: set[str] = set(grammar.params)
 
     # Statements.
 
@@ -199,7 +252,8 @@ class _Checker:
         elif isinstance(node, ast.For):
             self.for_loop(node, loop_iterations)
         elif isinstance(node, ast.Return):
-            _fail(node, "`return` is only allowed as the last statement of `reward`")
+            _fail(node, f"`return` is only allowed as the last statement of "
+                        f"`{self.grammar.entry}`")
         elif isinstance(node, ast.Expr):
             self.bare_expression(node)
         elif not isinstance(node, ast.Pass):
@@ -208,7 +262,8 @@ class _Checker:
     def bare_expression(self, node: ast.Expr) -> None:
         value = node.value
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            _fail(node, "strings are only allowed as component names in the return value")
+            _fail(node, f"strings are only allowed as {self.grammar.part} names in the return "
+                        "value")
         if type(value) in FORBIDDEN:
             _fail(node, FORBIDDEN[type(value)])
         self.expression(value)
@@ -226,18 +281,18 @@ class _Checker:
                           "local name")
         if target.id.startswith("_"):
             _fail(target, f"names that start with `_` are not allowed (`{target.id}`)")
-        if target.id in RESERVED:
+        if target.id in self.grammar.reserved:
             _fail(target, f"`{target.id}` cannot be assigned; pick another name")
         self.defined.add(target.id)
 
     def for_loop(self, node: ast.For, loop_iterations: int) -> None:
         if node.orelse:
             _fail(node, "for ... else is not allowed")
-        n = _range_length(node.iter)
+        max_iterations = self.grammar.limits.max_loop_iterations
+        n = _range_length(node.iter, self.grammar.limits)
         total = loop_iterations * n
-        if total > LIMITS.max_loop_iterations:
-            _fail(node, f"loops run {total} iterations in all; the limit is "
-                        f"{LIMITS.max_loop_iterations}")
+        if total > max_iterations:
+            _fail(node, f"loops run {total} iterations in all; the limit is {max_iterations}")
         if not isinstance(node.target, ast.Name):
             _fail(node, "the loop variable must be a single name")
         self.assign_target(node.target)
@@ -245,29 +300,58 @@ class _Checker:
             self.statement(stmt, total)
 
     def final_return(self, node: ast.Return) -> tuple[str, ...]:
-        value = node.value
-        if not (isinstance(value, ast.Tuple) and len(value.elts) == 2
-                and isinstance(value.elts[1], ast.Dict)):
-            _fail(node, f"the return value must be `{RETURN_SHAPE}` with a dict literal")
-        total, parts = value.elts
-        self.expression(total)
+        grammar, value = self.grammar, node.value
+        if grammar.returns == "checks":
+            if not isinstance(value, ast.Dict):
+                _fail(node, f"the return value must be `{grammar.return_shape}` with a dict "
+                            "literal")
+            parts = value
+        else:
+            if not (isinstance(value, ast.Tuple) and len(value.elts) == 2
+                    and isinstance(value.elts[1], ast.Dict)):
+                _fail(node, f"the return value must be `{grammar.return_shape}` with a dict "
+                            "literal")
+            total, parts = value.elts
+            self.expression(total)
         names = [self.component_name(key, node) for key in parts.keys]
+        if not names and grammar.returns == "checks":
+            _fail(node, f"return at least one {grammar.part}")
         if len(set(names)) != len(names):
-            _fail(node, "component names must be distinct")
-        if len(names) > LIMITS.max_components:
-            _fail(node, f"{len(names)} components; the limit is {LIMITS.max_components}")
+            _fail(node, f"{grammar.part} names must be distinct")
+        if len(names) > grammar.limits.max_components:
+            _fail(node, f"{len(names)} {grammar.part}s; the limit is "
+                        f"{grammar.limits.max_components}")
         for item in parts.values:
-            self.expression(item)
+            if grammar.returns == "checks":
+                self.check_call(item)
+            else:
+                self.expression(item)
         return tuple(names)
 
-    @staticmethod
-    def component_name(key: ast.expr | None, node: ast.Return) -> str:
+    def check_call(self, node: ast.expr) -> None:
+        """A returned check: a direct call of a check helper with positional arguments."""
+        checks = self.grammar.check_arity
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(func, ast.Name) and func.id in checks):
+            _fail(node, "each returned value must be a call of " + ", ".join(
+                f"`{n}(...)`" for n in checks))
+        if node.keywords or len(node.args) != checks[func.id]:
+            _fail(node, f"{func.id}() takes exactly {checks[func.id]} positional arguments")
+        for arg in node.args:
+            self.expression(arg)
+
+    def component_name(self, key: ast.expr | None, node: ast.Return) -> str:
+        part, max_chars = self.grammar.part, self.grammar.limits.max_component_name_chars
         if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
-            _fail(key or node, "component names must be string literals")
+            _fail(key or node, f"{part} names must be string literals")
         name = key.value
-        if not COMPONENT_NAME.match(name) or len(name) > LIMITS.max_component_name_chars:
-            _fail(key, f"component name {name[:60]!r} must be an identifier (letters, digits, `_`) "
-                       f"of at most {LIMITS.max_component_name_chars} characters")
+        if not COMPONENT_NAME.match(name) or len(name) > max_chars:
+            _fail(key, f"{part} name {name[:60]!r} must be an identifier (letters, digits, `_`) "
+                       f"of at most {max_chars} characters")
+        if self.grammar.returns == "total_and_parts" and name.lower() in RESERVED_COMPONENT_NAMES:
+            _fail(key, f"component name {name!r} is reserved: TabRL already uses it beside the "
+                       "components (curves, metrics, stats); pick another name, e.g. "
+                       f"{name.lower() + '_term'!r}")
         return name
 
     # Expressions.
@@ -283,78 +367,89 @@ class _Checker:
     def visit_Constant(self, node: ast.Constant) -> None:
         value = node.value
         if isinstance(value, str):
-            _fail(node, "strings are only allowed as component names in the return value")
+            _fail(node, f"strings are only allowed as {self.grammar.part} names in the return "
+                        "value")
         if value is None or value is Ellipsis:
             _fail(node, f"`{value!r}` is not allowed")
         if not isinstance(value, (int, float)):
             _fail(node, f"{type(value).__name__} literals are not allowed; use numbers")
-        if abs(value) > LIMITS.max_constant_abs:
-            _fail(node, f"the constant {value:g} is outside +-{LIMITS.max_constant_abs:g}")
+        limit = self.grammar.limits.max_constant_abs
+        if abs(value) > limit:
+            _fail(node, f"the constant {value:g} is outside +-{limit:g}")
 
     def visit_Name(self, node: ast.Name) -> None:
         self.name(node)
 
     def name(self, node: ast.Name) -> None:
-        name = node.id
+        name, grammar = node.id, self.grammar
         if name.startswith("_"):
             _fail(node, f"names that start with `_` are not allowed (`{name}`)")
-        if name == "s":
-            _fail(node, "`s` can only be read as `s.<field>`")
+        if name == grammar.state:
+            _fail(node, f"`{name}` can only be read as `{name}.<field>`")
         if name == "jnp":
             _fail(node, "`jnp` can only be used as `jnp.<function>(...)`, `jnp.pi` or `jnp.e`")
-        if name == "reward":
-            _fail(node, "`reward` cannot call itself (no recursion)")
-        if name in ALLOWED_BUILTINS:
+        if name == grammar.entry:
+            _fail(node, f"`{name}` cannot call itself (no recursion)")
+        if name in grammar.builtins:
             _fail(node, f"`{name}` can only be called")
+        if name in grammar.check_arity:
+            _fail(node, f"`{name}(...)` can only be a value of the returned dict")
         if name not in self.defined:
             if hasattr(builtins, name):
                 _fail(node, f"the builtin `{name}` is not allowed; allowed functions: "
-                            f"{ALLOWED_CALLS}")
+                            f"{grammar.allowed_calls}")
             _fail(node, f"`{name}` is not defined here; assign it before using it")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        base = node.value
+        base, grammar = node.value, self.grammar
         if node.attr.startswith("_"):
             _fail(node, f"names that start with `_` are not allowed (`.{node.attr}`)")
-        if isinstance(base, ast.Name) and base.id == "s":
-            if node.attr not in FIELD_NAMES:
-                _fail(node, f"`s` has no field `{node.attr}`; fields: {', '.join(FIELD_NAMES)}")
+        if isinstance(base, ast.Name) and base.id == grammar.state:
+            if node.attr not in grammar.fields:
+                _fail(node, f"`{grammar.state}` has no field `{node.attr}`; fields: "
+                            f"{', '.join(grammar.fields)}")
         elif isinstance(base, ast.Name) and base.id == "jnp":
-            if node.attr in ALLOWED_JNP:
+            if node.attr in grammar.jnp:
                 _fail(node, f"`jnp.{node.attr}` must be called, not used as a value")
-            if node.attr not in ALLOWED_JNP_CONSTANTS:
-                _fail(node, f"`jnp.{node.attr}` is not allowed; allowed functions: {ALLOWED_CALLS}")
+            if node.attr not in grammar.jnp_constants:
+                _fail(node, f"`jnp.{node.attr}` is not allowed; allowed functions: "
+                            f"{grammar.allowed_calls}")
         else:
-            _fail(node, f"attribute `.{node.attr}` is not allowed; only `s.<field>` and "
-                        "`jnp.<function>` may be read")
+            _fail(node, f"attribute `.{node.attr}` is not allowed; only `{grammar.state}.<field>`"
+                        " and `jnp.<function>` may be read")
 
     def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
+        func, grammar = node.func, self.grammar
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
-                and func.value.id == "jnp" and func.attr in ALLOWED_JNP:
+                and func.value.id == "jnp" and func.attr in grammar.jnp:
             self.arguments(node, keywords_allowed=True)
-        elif isinstance(func, ast.Name) and func.id in ALLOWED_BUILTINS:
+        elif isinstance(func, ast.Name) and func.id in grammar.builtins:
             self.builtin_call(node, func.id)
-        elif isinstance(func, ast.Name) and func.id == "reward":
-            _fail(node, "`reward` cannot call itself (no recursion)")
+        elif isinstance(func, ast.Name) and func.id == grammar.entry:
+            _fail(node, f"`{func.id}` cannot call itself (no recursion)")
+        elif isinstance(func, ast.Name) and func.id in grammar.check_arity:
+            _fail(node, f"`{func.id}(...)` can only be a value of the returned dict")
         else:
             if _mentions_private_name(func):
                 self.expression(func)
             shown = ast.unparse(func)
             shown = shown if len(shown) <= 40 else shown[:37] + "..."
             _fail(node, f"calls {shown}(), which is not allowed; allowed functions: "
-                        f"{ALLOWED_CALLS}")
+                        f"{grammar.allowed_calls}")
 
     def builtin_call(self, node: ast.Call, name: str) -> None:
         if name == "range":
             _fail(node, "range() is only allowed as `for i in range(N)`")
         if name == "len":
+            state, others = self.grammar.state, self.grammar.params[1:]
             arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
             is_field = (isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name)
-                        and arg.value.id == "s")
-            is_action = isinstance(arg, ast.Name) and arg.id in ("a", "prev_a")
-            if not (is_field or is_action):
-                _fail(node, "len() takes one state field (`s.<field>`), `a` or `prev_a`")
+                        and arg.value.id == state)
+            is_param = isinstance(arg, ast.Name) and arg.id in others
+            if not (is_field or is_param):
+                _fail(node, f"len() takes one state field (`{state}.<field>`)"
+                            + "".join(f", `{p}`" for p in others[:-1])
+                            + (f" or `{others[-1]}`" if others else ""))
         if not node.args:
             _fail(node, f"{name}() needs an argument")
         self.arguments(node, keywords_allowed=False)
@@ -365,9 +460,9 @@ class _Checker:
         for keyword in node.keywords:
             if keyword.arg is None:
                 _fail(node, "`**` unpacking is not allowed")
-            if not keywords_allowed or keyword.arg not in ALLOWED_KEYWORDS:
+            if not keywords_allowed or keyword.arg not in self.grammar.keywords:
                 _fail(node, f"the keyword argument `{keyword.arg}=` is not allowed; allowed: "
-                            + ", ".join(ALLOWED_KEYWORDS) + " (jnp functions only)")
+                            + ", ".join(self.grammar.keywords) + " (jnp functions only)")
             self.expression(keyword.value)
 
     def visit_BinOp(self, node: ast.BinOp) -> None:
@@ -424,14 +519,14 @@ class _Checker:
             _fail(node, f"the operator {type(op).__name__} is not allowed")
 
 
-def _range_length(node: ast.expr) -> int:
+def _range_length(node: ast.expr, limits: Limits) -> int:
     """The iteration count of `range(<int literals>)`, or a RewardValidationError."""
     usage = (f"a for loop must run over `range(N)` with a literal N <= "
-             f"{LIMITS.max_loop_iterations}")
+             f"{limits.max_loop_iterations}")
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
             and node.func.id == "range" and 1 <= len(node.args) <= 3 and not node.keywords):
         _fail(node, usage)
-    bounds = [_int_literal(arg) for arg in node.args]
+    bounds = [_int_literal(arg, limits.max_constant_abs) for arg in node.args]
     if None in bounds or (len(bounds) == 3 and bounds[2] == 0):
         _fail(node, usage)
     n = len(range(*bounds))
@@ -440,12 +535,12 @@ def _range_length(node: ast.expr) -> int:
     return n
 
 
-def _int_literal(node: ast.expr) -> int | None:
+def _int_literal(node: ast.expr, max_abs: float) -> int | None:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _int_literal(node.operand)
+        inner = _int_literal(node.operand, max_abs)
         return None if inner is None else -inner
     if isinstance(node, ast.Constant) and type(node.value) is int \
-            and abs(node.value) <= LIMITS.max_constant_abs:
+            and abs(node.value) <= max_abs:
         return node.value
     return None
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mujoco_menagerie import Robot
 
+from tabrl_core.files import write_png
 from tabrl_core.paths import subdir
 from tabrl_core.robots.catalog import BUNDLED, RobotSpec
 from tabrl_core.robots.menagerie import (
@@ -39,8 +40,7 @@ def thumbnail(robot: RobotSpec) -> Path | None:
 
     Cached as TABRL_HOME/thumbnails/<id>-<model hash>.png; None when no renderer works here.
     """
-    from tabrl_core.media.encode import save_thumbnail
-    from tabrl_core.media.gl import RendererUnavailableError, make_renderer
+    from tabrl_core.gl import RendererUnavailableError, make_renderer
 
     spec = load_spec(robot)
     path = subdir("thumbnails") / f"{robot.id}-{model_key(spec)}.png"
@@ -55,7 +55,7 @@ def thumbnail(robot: RobotSpec) -> Path | None:
         renderer.update_scene(home_data(model, robot.keyframe), camera=TRACK_CAMERA,
                               scene_option=_no_sites())
         pixels = renderer.render()
-    return save_thumbnail(pixels, path)
+    return write_png(pixels, path)
 
 
 def add_models_command(subparsers: argparse._SubParsersAction) -> None:

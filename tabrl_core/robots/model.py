@@ -17,6 +17,7 @@ from pathlib import Path
 import mujoco
 import numpy as np
 
+from tabrl_core.files import atomic_path
 from tabrl_core.paths import subdir
 from tabrl_core.robots.catalog import RobotSpec
 
@@ -77,7 +78,6 @@ def check_robot(robot: RobotSpec | str) -> list[str]:
 def check_robots(robots: list[RobotSpec | str]) -> list[list[str]]:
     """`check_robot` for each robot. Results are cached as TABRL_HOME/checks/<id>-<model
     hash>.json; the MJX checks of the uncached ones run together in one child process."""
-    from tabrl_core.media.encode import atomic_path
     from tabrl_core.robots import get_robot
 
     robots = [get_robot(r) if isinstance(r, str) else r for r in robots]

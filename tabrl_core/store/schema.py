@@ -121,4 +121,16 @@ def _execute_all(conn: sqlite3.Connection, script: str) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial,)
+def _judge_verdicts(conn: sqlite3.Connection) -> None:
+    """Each job's verdict (JSON, tabrl_core/judging/verdict.py) and each run's judge program:
+    who wrote it, its code, whether it passed the checks, and why not."""
+    _execute_all(conn, """
+        ALTER TABLE jobs ADD COLUMN judge TEXT;
+        ALTER TABLE runs ADD COLUMN judge_provider TEXT;
+        ALTER TABLE runs ADD COLUMN judge_code TEXT;
+        ALTER TABLE runs ADD COLUMN judge_valid INTEGER;
+        ALTER TABLE runs ADD COLUMN judge_error TEXT
+    """)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _judge_verdicts)

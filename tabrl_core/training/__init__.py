@@ -9,8 +9,7 @@ from tabrl_core.lazy import lazy_exports
 _EXPORTS = {
     "Checkpoint": ".checkpoint", "CheckpointError": ".checkpoint",
     "load_checkpoint": ".checkpoint",
-    "PRESETS": ".config", "STEPS_MAX_GPU": ".config", "STEPS_MAX_LOCAL": ".config",
-    "STEPS_MIN": ".config", "TrainConfig": ".config",
+    "TrainConfig": ".config",
     "ApproachResult": ".population", "TrainProgress": ".population",
     "train_population": ".population",
     "Trajectory": ".rollout", "rollout_policies": ".rollout", "rollout_policy": ".rollout",

@@ -25,14 +25,14 @@ def reward(s, a, prev_a):
     heading = jnp.exp(-jnp.square(s.base_ang_vel[2]) / 0.25)
     upright = s.upright
     height = jnp.exp(-jnp.square(s.base_height - 0.27) / 0.002)
-    steps = jnp.sum((s.foot_air_time - 0.2) * s.first_contact)
+    foot_steps = jnp.sum((s.foot_air_time - 0.2) * s.first_contact)
     action_rate = jnp.sum(jnp.square(a - prev_a))
     torque = jnp.sum(jnp.square(s.joint_torque))
     pose = jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos))
     total = (forward + 0.5 * lateral + 0.5 * heading + 0.5 * upright + 0.3 * height
-             + 1.0 * steps - 0.02 * action_rate - 0.0002 * torque - 0.05 * pose)
+             + 1.0 * foot_steps - 0.02 * action_rate - 0.0002 * torque - 0.05 * pose)
     return total, {"forward": forward, "lateral": lateral, "heading": heading,
-                   "upright": upright, "height": height, "steps": steps,
+                   "upright": upright, "height": height, "foot_steps": foot_steps,
                    "action_rate": action_rate, "torque": torque, "pose": pose}
 '''
 

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
-STEPS_MIN = 10_000
-"""The smallest budget, env steps per approach (the Quick preset)."""
-STEPS_MAX_LOCAL = 100_000
-"""The largest budget on the local CPU backend (the Quality preset)."""
-STEPS_MAX_GPU = 5_000_000
-"""The largest budget accepted for GPU backends."""
-PRESETS = {"Quick": 10_000, "Standard": 50_000, "Quality": 100_000}
-"""Named budgets shown in the app and CLI."""
-
 
 @dataclass(frozen=True)
 class TrainConfig:

@@ -14,8 +14,10 @@ from typing import Sequence
 
 import jax
 import jax.numpy as jnp
+import mujoco
 import numpy as np
 
+from tabrl_core.rewards.contract import FRAME_FIELDS
 from tabrl_core.training import env as envlib
 from tabrl_core.training import ppo
 from tabrl_core.training.checkpoint import Checkpoint, load_checkpoint
@@ -34,6 +36,10 @@ class Trajectory:
     components: dict[str, np.ndarray] = field(default_factory=dict)  # name -> [F]
     fell: bool = False  # the episode's termination condition was met at some point
     unstable: bool = False  # the physics went non-finite; arrays end where it did
+    # Contract-state fields at each frame (rewards.contract.FRAME_FIELDS): name -> [F, ...],
+    # from the control step each frame falls in; base_rpy's yaw is unwrapped over the frames.
+    states: dict[str, np.ndarray] = field(default_factory=dict)
+
 
 
 def rollout_policy(checkpoint: Checkpoint | Path | str, seconds: float = 5.0, fps: int = 30,
@@ -95,15 +101,15 @@ def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards) -> list[T
     prev_action = jnp.zeros((k, env.n_joints))
     n_steps = max(1, round(seconds / env.robot.ctrl_dt))
     chunks = [states[:, None, :]]  # [K, substeps, nstate] chunks; the first is the start
-    contracts, actions, prev_actions = [], [], []
+    step_states, actions, prev_actions = [], [], []  # step_states[k]: the state at step k
     fell = np.zeros(k, bool)
     alive = np.full(k, n_steps)  # control steps each rollout completed before going unstable
     for step in range(n_steps):
         s, term, action, ctrl, memory = act(params, jnp.asarray(sensors, jnp.float32), memory,
                                             jnp.full((k,), step * env.robot.ctrl_dt),
                                             prev_action)
+        step_states.append(s)
         if step > 0:
-            contracts.append(s)
             fell |= np.asarray(term) & (alive > step)
         actions.append(action)
         prev_actions.append(prev_action)
@@ -116,15 +122,19 @@ def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards) -> list[T
         chunks.append(sub_states)
         states, sensors = sub_states[:, -1], sub_sensors[:, -1]
     physics = np.concatenate(chunks, axis=1)  # [K, S, nstate], every physics step
-    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts) if contracts else None
+    every = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *step_states)  # [T, K, ...]
+    # A step's reward reads the state its action led to: the next step's state.
+    stacked = jax.tree_util.tree_map(lambda x: x[1:], every) if n_steps > 1 else None
     actions, prev_actions = jnp.stack(actions), jnp.stack(prev_actions)
     trajectories = []
     for i in range(k):
         steps = int(alive[i])
         stop = 1 + steps * env.n_substeps
         rewards_i = _step_rewards(rewards[i], stacked, actions, prev_actions, i, steps)
+        states_i = {name: np.asarray(getattr(every, name)[:max(steps, 1), i])
+                    for name in FRAME_FIELDS}
         trajectories.append(_sample_frames(env, physics[i, :stop], fps, bool(fell[i]),
-                                           steps < n_steps, rewards_i))
+                                           steps < n_steps, rewards_i, states_i))
     return trajectories
 
 
@@ -141,7 +151,8 @@ def _step_rewards(reward, contracts, actions, prev_actions, i: int, steps: int):
     return np.asarray(total), {k: np.asarray(v) for k, v in parts.items()}
 
 
-def _sample_frames(env, all_states, fps, fell, unstable, step_rewards) -> Trajectory:
+def _sample_frames(env, all_states, fps, fell, unstable, step_rewards, step_states
+                   ) -> Trajectory:
     model = env.model
     sim_dt = model.opt.timestep
     duration = (len(all_states) - 1) * sim_dt
@@ -157,5 +168,39 @@ def _sample_frames(env, all_states, fps, fell, unstable, step_rewards) -> Trajec
         step_of_frame = np.clip((times / env.robot.ctrl_dt).astype(int), 0, len(total) - 1)
         reward = total[step_of_frame]
         components = {k: v[step_of_frame] for k, v in parts.items()}
+    n_steps = len(step_states["base_pos"])
+    nearest_step = np.clip(np.round(times / env.robot.ctrl_dt).astype(int), 0, n_steps - 1)
+    states = unwrap_yaw({k: v[nearest_step] for k, v in step_states.items()})
     return Trajectory(robot_id=env.robot.id, fps=fps, qpos=qpos, qvel=qvel, time=times,
-                      reward=reward, components=components, fell=fell, unstable=unstable)
+                      reward=reward, components=components, fell=fell, unstable=unstable,
+                      states=states)
+
+
+def unwrap_yaw(states: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`states` with base_rpy's yaw unwrapped over the frames (it keeps counting past +-pi)."""
+    rpy = np.array(states["base_rpy"], np.float64)
+    rpy[:, 2] = np.unwrap(rpy[:, 2])
+    return {**states, "base_rpy": rpy}
+
+
+def frame_states(robot_id: str, qpos: np.ndarray, qvel: np.ndarray) -> dict[str, np.ndarray]:
+    """The contract-state fields (FRAME_FIELDS) of each row of `qpos` [F, nq] and `qvel`
+    [F, nv], computed with MuJoCo from the pose alone: for trajectories that were recorded
+    without them (open-loop motion, files from before the judge). Foot contacts are the touch
+    sensors' reading of that pose with no actuation."""
+    env = envlib.RobotEnv(robot_id, nthread=1)
+    try:
+        data = mujoco.MjData(env.model)
+        sensors = np.empty((len(qpos), env.model.nsensordata))
+        for k, (q, v) in enumerate(zip(qpos, qvel)):
+            data.qpos[:], data.qvel[:] = q, v
+            mujoco.mj_forward(env.model, data)
+            sensors[k] = data.sensordata
+        memory = envlib.FootMemory(jnp.zeros((len(qpos), env.n_feet)),
+                                   jnp.ones((len(qpos), env.n_feet)))
+        s, _, _ = envlib.contract_state(env.layout, env.constants,
+                                        jnp.asarray(sensors, jnp.float32), memory,
+                                        jnp.zeros(len(qpos)))
+    finally:
+        env.close()
+    return unwrap_yaw({name: np.asarray(getattr(s, name)) for name in FRAME_FIELDS})

@@ -11,13 +11,11 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tabrl_core.jobs.queue import live_workers
+from jobs_support import stop_workers
 from tabrl_core.robots.gallery import list_models
-from tabrl_core.store import opened
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("TABRL_TEST_ARTIFACTS") or ROOT / "test-artifacts")
@@ -89,17 +87,7 @@ def app(tabrl_home):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
-        _stop_workers(tabrl_home)
-
-
-def _stop_workers(home: Path) -> None:
-    """Stop the local workers the app started for `home` (never this test process)."""
-    with opened(home / "tabrl.db") as conn:
-        pids = [pid for pid in live_workers(conn) if pid != os.getpid()]
-    workers = [psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)]
-    for worker in workers:
-        worker.terminate()
-    psutil.wait_procs(workers, timeout=30)
+        stop_workers(tabrl_home)
 
 
 @pytest.fixture(scope="module")

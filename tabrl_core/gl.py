@@ -2,8 +2,9 @@
 
 MuJoCo reads MUJOCO_GL once, when `mujoco` is first imported, to pick the GL context class of
 `mujoco.Renderer`. `tabrl_core.media` calls `choose_gl_backend` on import, render processes
-inherit the choice, and `make_renderer` points MuJoCo at the chosen headless backend when mujoco
-was imported before MUJOCO_GL was set.
+inherit the choice, and `make_renderer` (used by the media renderer and the robot gallery's
+thumbnails) points MuJoCo at the chosen headless backend when mujoco was imported before
+MUJOCO_GL was set.
 """
 
 from __future__ import annotations

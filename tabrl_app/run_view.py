@@ -1,0 +1,137 @@
+"""A run: its jobs' progress (polled while it trains), the video grid and the training curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from tabrl_app.display import ACTIVE_STATES, date, duration, state_badge
+from tabrl_app.grid import GridCell, grid_html, grid_video_path
+from tabrl_app.session import provider_labels
+from tabrl_core import cancel, get_status, retry
+from tabrl_core.media import grid_export
+
+
+def run_view(run_id: str, *, key: str = "") -> None:
+    """A run's job progress (polled while it trains), its video grid and its training curves."""
+    status = get_status(run_id)
+    states = tuple(j["state"] for j in status["jobs"])
+    run = status["run"]
+    st.caption(f"Run `{run_id}` · {run['robot']} · “{run['behavior']}” · "
+               f"{run['steps']:,} steps · {run['backend']} · started {date(run['created'])}")
+    _videos(status, key)
+    if any(s in ACTIVE_STATES for s in states):
+        _live_progress(run_id, states, key)
+    else:
+        _progress(run_id, states, key)
+
+
+@st.fragment(run_every=2)
+def _live_progress(run_id: str, states: tuple[str, ...], key: str) -> None:
+    _progress(run_id, states, key)
+
+
+def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
+    """Every job's progress row and curve; redraws the whole page when a job changes state."""
+    status = get_status(run_id)
+    if tuple(j["state"] for j in status["jobs"]) != states:
+        st.rerun()
+    if status["counts"]["queued"] + status["counts"]["running"]:
+        left = f" · about {duration(status['eta_s'])} left" if status["eta_s"] else ""
+        st.progress(status["progress"], text=f"Training · {status['progress']:.0%}{left}")
+        if st.button("Cancel run", key=f"cancel-{key}{run_id}", icon=":material/stop:"):
+            cancel(run_id)
+            st.rerun()
+    labels = provider_labels()
+    for job in status["jobs"]:
+        _job_row(job, labels.get(job["provider"], job["provider"]), key)
+    _curves(status["jobs"], labels)
+
+
+def _job_row(job: dict, provider: str, key: str) -> None:
+    with st.container(border=True):
+        name, bar, actions = st.columns([3, 6, 2], vertical_alignment="center")
+        name.markdown(f"**{job['name']}**")
+        name.caption(provider)
+        with bar:
+            eta = f" · ETA {duration(job['eta_s'])}" if job["state"] == "running" else ""
+            st.progress(job["progress"],
+                        text=f"{job['steps_done']:,} / {job['total_steps']:,} steps{eta}")
+        with actions:
+            state_badge(job["state"])
+            if job["state"] in ACTIVE_STATES:
+                if st.button("Cancel", key=f"cancel-{key}{job['id']}"):
+                    cancel(job["id"])
+                    st.rerun()
+            elif job["state"] in ("failed", "cancelled"):
+                if st.button("Retry", key=f"retry-{key}{job['id']}", type="primary"):
+                    _retry(job["id"])
+        if job["state"] == "failed":
+            st.error(job["error"] or "failed without a reason")
+        for problem in job["artifact_problems"]:
+            st.warning(f"Artifact {problem}")
+
+
+def _retry(job_id: str) -> None:
+    try:
+        retry(job_id)
+    except (ValueError, RuntimeError) as err:
+        st.error(f"Retry failed: {err}")
+        return
+    st.rerun()
+
+
+def _curves(jobs: list[dict], labels: dict[str, str]) -> None:
+    """Mean return and each reward component against steps, one chart per job."""
+    with_curves = [j for j in jobs if j["curve"]]
+    if not with_curves:
+        return
+    with st.expander("Training curves", expanded=True):
+        for column, job in zip(st.columns(min(3, len(with_curves))) * len(with_curves),
+                               with_curves):
+            with column:
+                st.caption(f"{labels.get(job['provider'], job['provider'])} · {job['name']}")
+                frame = pd.DataFrame([{"step": p["step"], "mean return": p["mean_return"],
+                                       **p["components"]} for p in job["curve"]])
+                st.line_chart(frame.set_index("step"), height=220)
+
+
+def _videos(status: dict, key: str) -> None:
+    """The synchronized grid (rows are providers, columns approaches; a note where no video is)
+    and, on request, the grid as one MP4."""
+    jobs = status["jobs"]
+    if not any("video" in j["artifacts"] for j in jobs):
+        return
+    labels = provider_labels()
+    columns: dict[str, int] = {}
+    cells = []
+    for job in jobs:
+        column = columns[job["provider"]] = columns.get(job["provider"], -1) + 1
+        media = {k: Path(v) for k, v in job["artifacts"].items() if Path(v).is_file()}
+        note = "" if "video" in media else f"{job['state']}: {job['error'] or 'no video yet'}"
+        cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
+                              media.get("video"), media.get("gif"), media.get("thumbnail"),
+                              _caption(job), note))
+    clips = [c for c in cells if c.video]
+    grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
+    if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",
+                                             icon=":material/grid_view:"):
+        try:
+            with st.spinner("Tiling the videos into one MP4…"):
+                grid_export([c.video for c in clips],
+                            [f"{c.provider} · {c.approach}" for c in clips], grid_mp4,
+                            columns=max(columns.values()) + 1)
+        except (RuntimeError, OSError, ValueError) as err:
+            st.error(f"The grid MP4 could not be made: {err}")
+    st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
+
+
+def _caption(job: dict) -> str:
+    """The clip's return, how far the base moved (start to end) and the time it stood upright."""
+    stats = job["stats"]
+    if "episode_return" not in stats:
+        return ""
+    return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m · "
+            f"upright {stats['upright_fraction']:.0%}")

@@ -1,0 +1,69 @@
+"""A job's status in words and as grid cells, the same in the app and in notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tabrl_core.media.grid_html import GridCell
+
+ACTIVE_STATES = ("queued", "running")
+"""Job states that still change; the others are final."""
+
+
+def duration(seconds: float | None) -> str:
+    """'45 s', '3 min 05 s' or '1 h 02 min'; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def verdict_text(judge: dict | None) -> str:
+    """'0.82 passed · by builtin', 'not judged: ...', or '' when the run has no verdicts."""
+    if not judge:
+        return ""
+    if judge.get("score") is None:
+        return str(judge.get("verdict") or "not judged")
+    outcome = "passed" if judge.get("passed") else "failed"
+    return f"{judge['score']:.2f} {outcome} · by {judge.get('by', '?')}"
+
+
+def caption(job: dict) -> str:
+    """The clip's return, how far the base moved, the time it stood upright, and its verdict."""
+    stats = job["stats"]
+    parts = []
+    if "episode_return" in stats:
+        parts.append(f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
+                     f" · upright {stats['upright_fraction']:.0%}")
+    if verdict := verdict_text(job.get("judge")):
+        parts.append(f"judge {verdict}")
+    return " · ".join(parts)
+
+
+def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
+    """One cell per job (rows are providers, columns their approaches); a job whose video is
+    missing or not made yet gets a note that says so instead of a video."""
+    columns: dict[str, int] = {}
+    cells = []
+    for job in jobs:
+        column = columns[job["provider"]] = columns.get(job["provider"], -1) + 1
+        media = {k: Path(v) for k, v in job["artifacts"].items() if Path(v).is_file()}
+        if "video" in media:
+            note = ""
+        elif "video" in job["artifacts"]:
+            note = f"video missing: {job['artifacts']['video']}"
+        else:
+            note = f"{job['state']}: {job['error'] or 'no video yet'}"
+        cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
+                              media.get("video"), None, media.get("thumbnail"), caption(job),
+                              note))
+    return cells
+
+
+def state_counts(status: dict) -> str:
+    """A status's job states in words: '2 running · 1 queued'."""
+    return " · ".join(f"{n} {s}" for s, n in status["counts"].items() if n)

@@ -1,0 +1,3 @@
+# expect: line 3: return at least one check
+def judge(t):
+    return {}

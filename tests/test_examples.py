@@ -1,0 +1,56 @@
+"""The example notebooks, executed end to end in a real kernel with a fresh data dir: offline,
+the built-in designer, 10,000 steps per approach."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nbformat
+import pytest
+
+from notebooks_support import ROOT, execute, export_html, outputs
+
+pytestmark = pytest.mark.slow
+EXAMPLES = ROOT / "examples"
+
+
+def _run(name: str, home, monkeypatch) -> nbformat.NotebookNode:
+    notebook = execute(nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4), home,
+                       monkeypatch, cwd=EXAMPLES)
+    nbformat.write(notebook, export_html(notebook, name).with_suffix(".ipynb"))
+    return notebook
+
+
+def _cell(notebook, source_start: str, *, exact: bool = False):
+    return next(c for c in notebook.cells if c.cell_type == "code"
+                and (c.source == source_start if exact else c.source.startswith(source_start)))
+
+
+def _videos(page: str) -> int:
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', page).group(1))
+    return srcdoc.count('"video": "data:video/mp4;base64,')
+
+
+def test_compare_reward_designs(tmp_path, monkeypatch):
+    notebook = _run("compare_reward_designs", tmp_path, monkeypatch)
+    assert "'succeeded': 3" in outputs(_cell(notebook, "run = tabrl.start_batch"),
+                                       "text/plain")[-1]
+    table = outputs(_cell(notebook, "results = tabrl.results"))[0]
+    assert table.count("succeeded") == 3
+    curves = outputs(_cell(notebook, "curves = tabrl.curves"))[0]
+    assert curves.count("<tr>") > 3  # a row per reported step
+    assert _videos(outputs(_cell(notebook, "tabrl.show"))[0]) == 3
+    run_view = outputs(_cell(notebook, "run", exact=True))[0]
+    assert _videos(run_view) == 3 and "Mean return" in run_view
+
+
+def test_reopen_a_run(tmp_path, monkeypatch):
+    notebook = _run("reopen_a_run", tmp_path, monkeypatch)
+    assert "3 of 3 succeeded" in _cell(notebook, "latest = tabrl.list_runs").outputs[0]["text"]
+    unknown = _cell(notebook, "try:").outputs[0]["text"]
+    assert "no run or job with id 'run-does-not-exist'" in unknown
+    assert _videos(outputs(_cell(notebook, "tabrl.wait(run.id)"))[-1]) == 3
+    assert _videos(outputs(_cell(notebook, "run.jobs[0]"))[0]) == 1
+    shared = _cell(notebook, "grid_page = ")
+    assert "grid.html" in shared.outputs[0]["text"] and outputs(shared)[0].count("succeeded") == 3
