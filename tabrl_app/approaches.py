@@ -49,7 +49,9 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
                 done = results[pid] = future.result()[pid]
             except ValueError as err:  # the behaviour was refused before any request
                 done = results[pid] = ProviderResult(pid, error=str(err))
-            boxes[pid].update(label=done.error or f"{len(done.approaches)} approaches",
+            # a status label renders Markdown (links, images): only our own words go there
+            boxes[pid].update(label=f"{labels[pid]}: failed" if done.error
+                              else f"{len(done.approaches)} approaches",
                               state="error" if done.error else "complete")
     st.session_state.generated = {"for": (robot, behavior), "results": results}
     st.rerun()
@@ -57,12 +59,12 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
 
 def _approach_card(approach: Approach) -> None:
     with st.container(border=True, height="stretch"):
-        st.markdown(f"**{approach.name}**")
+        st.text(approach.name)  # model text: plain, never Markdown (issue 15)
         if approach.valid:
             st.badge("valid", icon=":material/check:", color="green")
         else:
             st.badge("rejected", icon=":material/close:", color="red")
-            st.caption(approach.error or "")
+            st.text(approach.error or "")
         st.text(approach.description)
         with st.expander("Reward code"):
             st.code(approach.code, language="python")
@@ -96,7 +98,8 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
             elif generate or result is None:
                 continue
             elif result.error:
-                st.error(f"{provider['label']}: {result.error}")
+                st.error(f"{provider['label']} failed ({result.error_kind or 'error'}):")
+                st.text(result.error)
             else:
                 _provider_result(robot, behavior, steps, result)
     if generate:
@@ -105,7 +108,7 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
 
 def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResult) -> None:
     if result.note:
-        st.caption(result.note)
+        st.text(result.note)
     for column, approach in zip(st.columns(3), result.approaches):
         with column:
             _approach_card(approach)
