@@ -247,7 +247,7 @@ def test_a_preempted_call_resumes_from_the_volume_when_modal_runs_it_again(fake,
                          key=call_id, on_resume_point=commit_then_preempt)
     # Modal restarts the function on the same input, in a new container with the Volume
     result = run_remote_batch(config, volume_root=fake.volume_root, progress=fake.progress,
-                              key=call_id, on_resume_point=commits.append)
+                              key=call_id, on_resume_point=lambda: commits.append(0))
     assert len(commits) > 2
     fake.calls[call_id].outcome = lambda: result
     for job in jobs.get_status(batch.id, verify=True)["jobs"]:

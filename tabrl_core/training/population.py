@@ -251,10 +251,6 @@ class _PopulationTrainer:
                 self.agents, data, jax.random.split(update_key, k), active)
             book.advance(np.asarray(active), np.asarray(finite), returns.means(), rewards, comps,
                          n * cfg.unroll_length, self.steps)
-            unsaved = True
-            if time.monotonic() - last_saved >= every_s:
-                self._save_resume_points(out_dirs, book, returns, on_resume_point)
-                last_saved, unsaved = time.monotonic(), False
             if progress is not None:
                 elapsed = time.monotonic() - start
                 rate = (it + 1) * batch * cfg.unroll_length / max(elapsed, 1e-9)
@@ -263,6 +259,10 @@ class _PopulationTrainer:
                     total_steps=self.steps, mean_return=returns.means(), components=comps,
                     status=list(book.status), errors=list(book.errors), env_steps_per_s=rate,
                     elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (passes - it - 1)))
+            unsaved = True
+            if time.monotonic() - last_saved >= every_s:  # after the report, so the curve has it
+                self._save_resume_points(out_dirs, book, returns, on_resume_point)
+                last_saved, unsaved = time.monotonic(), False
         if unsaved:  # a stopped worker's jobs continue from here when they run again
             self._save_resume_points(out_dirs, book, returns, on_resume_point)
         return self._finish(out_dirs, book, cancelled)
