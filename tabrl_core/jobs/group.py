@@ -90,16 +90,17 @@ def _render_failed(exc: Exception, metrics: dict, checkpoint: Path) -> JobOutcom
 
 
 def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence[Path], *,
-                seed: int = 0, config=None,
+                seed: int = 0, config=None, inits: Sequence[str | Path] | None = None,
                 on_progress: Callable[[GroupProgress], None] | None = None,
                 should_cancel: Callable[[], bool] | None = None,
                 on_resume_point: Callable[[], None] | None = None) -> list[JobOutcome]:
     """Train `codes` together for `steps` each, render the results: one outcome per code.
 
-    Jobs whose folders hold resume points continue from them (train_population); a job's
-    resume point is removed once it succeeded or failed, and kept when it was cancelled, so a
-    stopped or killed worker's job continues where it was. A resumed job's metrics say from
-    which step (`resumed_from_steps`).
+    `inits` gives each code its start ("base", "scratch" or a checkpoint folder; default all
+    "base"), as `train_population` takes it. Jobs whose folders hold resume points continue
+    from them (train_population); a job's resume point is removed once it succeeded or
+    failed, and kept when it was cancelled, so a stopped or killed worker's job continues
+    where it was. A resumed job's metrics say from which step (`resumed_from_steps`).
     """
     compiled, failed = _compile(codes, robot)
     outcomes: dict[int, JobOutcome] = {i: JobOutcome("failed", e) for i, e in failed.items()}
@@ -116,7 +117,8 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
     results = train_population(
         robot, [r for _, r in compiled], steps, out_dirs=[Path(out_dirs[i]) for i in indices],
         seed=seed, config=config, progress=report if on_progress else None,
-        should_cancel=should_cancel, on_resume_point=on_resume_point)
+        should_cancel=should_cancel, init=[inits[i] for i in indices] if inits else "base",
+        on_resume_point=on_resume_point)
     trained = []
     for (index, reward), result in zip(compiled, results):
         if result.resumed_from is not None:

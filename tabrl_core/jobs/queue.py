@@ -1,9 +1,9 @@
 """The local queue: which workers are alive, which group of jobs runs next, orphaned jobs.
 
 A worker is alive when its process exists (same pid and start time, not a zombie) and its
-heartbeat row is fresh; the jobs of a dead one are queued again to resume. Groups are claimed atomically (BEGIN IMMEDIATE), one run's queued jobs at
-a time, taking turns between owners: the owner served least recently goes first, and within an
-owner the oldest run.
+heartbeat row is fresh; the jobs of a dead one are queued again to resume. Groups are claimed
+atomically (BEGIN IMMEDIATE), one run's queued jobs at a time, taking turns between owners: the
+owner served least recently goes first, and within an owner the oldest run.
 """
 
 from __future__ import annotations

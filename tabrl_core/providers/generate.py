@@ -1,4 +1,5 @@
-"""generate_approaches: every chosen provider designs rewards at once, and every answer is checked.
+"""generate_approaches: every chosen provider designs rewards at once, and every answer is checked;
+revise_approach: one provider revises one approach, checked the same way.
 
 Each provider runs in its own thread. Its approaches go through the reward validator; the
 invalid ones get one repair round with the validator's exact errors sent back to the same
@@ -16,8 +17,9 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tabrl_core.providers.base import Approach, ProviderResult
-from tabrl_core.providers.calls import NOT_CONFIGURED, ProviderError, call_with_retries
+from tabrl_core.providers.base import Approach, ProviderResult, Revision
+from tabrl_core.providers.calls import (BAD_OUTPUT, INTERNAL, NOT_CONFIGURED, ProviderError,
+                                        call_with_retries, key_fingerprint, redact)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.parsing import ParsedAnswer, parse_approaches
 from tabrl_core.providers.pricing import estimate_cost
@@ -27,7 +29,6 @@ from tabrl_core.providers.text import clean_message
 
 log = logging.getLogger(__name__)
 
-INTERNAL = "internal"
 CACHE_SIZE = 256
 _cache: dict[tuple, ProviderResult] = {}
 _cache_lock = threading.Lock()
@@ -50,17 +51,19 @@ def check_behavior(behavior: str) -> str:
 
 
 def generate_approaches(robot: str, behavior: str, providers: Iterable[str] | None = None, *,
-                        secrets: Mapping | None = None, use_cache: bool = True) -> dict[str, ProviderResult]:
+                        secrets: Mapping | None = None, keys: Mapping[str, str] | None = None,
+                        use_cache: bool = True) -> dict[str, ProviderResult]:
     """Ask each provider in `providers` (default: every known one) for approaches, concurrently.
 
     Returns {provider id: ProviderResult} in the order asked. `secrets` (e.g. st.secrets as a
-    dict) overrides the environment; `use_cache=False` asks again instead of reusing this
-    process's answer to the same (provider, model, robot, behaviour). Raises ValueError for an
-    unknown robot or provider id and for an empty or overlong behaviour.
+    dict) overrides the environment; `keys` (provider id -> a key pasted for this session)
+    override both, each for its own provider only; `use_cache=False` asks again instead of
+    reusing this process's answer to the same (provider, model, key, robot, behaviour). Raises
+    ValueError for an unknown robot or provider id and for an empty or overlong behaviour.
     """
     behavior = check_behavior(behavior)
     prompt = build_prompt(robot, behavior)  # raises UnknownRobotError for an unknown robot
-    configs = select_configs(providers, secrets)
+    configs = select_configs(providers, secrets, keys)
     with ThreadPoolExecutor(max_workers=len(configs), thread_name_prefix="tabrl-provider") as pool:
         futures = [pool.submit(_result_for, c, robot, behavior, prompt, use_cache) for c in configs]
     return {c.id: f.result() for c, f in zip(configs, futures)}
@@ -72,7 +75,7 @@ def _result_for(config: ProviderConfig, robot: str, behavior: str, prompt: Promp
         hint = f": set {' or '.join(config.key_vars)}" if config.key_vars else ""
         return ProviderResult(config.id, error=f"{config.label} is not configured{hint}",
                               error_kind=NOT_CONFIGURED, model=config.model)
-    key = (config.id, config.model, robot, behavior)
+    key = (config.id, config.model, key_fingerprint(config.api_key), robot, behavior)
     if use_cache and (hit := _cached(key)):
         return hit
     start = time.monotonic()
@@ -87,8 +90,8 @@ def _result_for(config: ProviderConfig, robot: str, behavior: str, prompt: Promp
                                 error_kind=INTERNAL)
     result.latency_s = time.monotonic() - start
     result.model = config.model or result.model
-    result.error = clean_message(_redact(result.error, config.api_key))
-    result.note = clean_message(_redact(result.note, config.api_key))
+    result.error = clean_message(redact(result.error, config.api_key))
+    result.note = clean_message(redact(result.note, config.api_key))
     log.info("provider %s: %d approaches, %d valid, error %s, %.2f s", config.id,
              len(result.approaches), sum(a.valid for a in result.approaches),
              result.error_kind, result.latency_s)
@@ -120,7 +123,7 @@ def _ask(client, prompt: Prompt, config: ProviderConfig, tokens: _Tokens, **choi
     completion = call_with_retries(lambda left: client.complete(prompt, left), config.timeout_s)
     tokens.input += completion.input_tokens
     tokens.output += completion.output_tokens
-    return parse_approaches(completion.text, prompt.n_approaches, **choice)
+    return parse_approaches(completion.text, prompt.n_approaches, prompt.fields, **choice)
 
 
 def _validate(provider: str, drafts: list[dict[str, str]], robot: str) -> list[Approach]:
@@ -164,6 +167,41 @@ def _repair(client, config: ProviderConfig, robot: str, behavior: str,
                       "approaches fixed", *answer.notes])
 
 
+def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
+                    secrets: Mapping | None = None) -> Revision:
+    """Ask LLM `provider` for the one revised approach `prompt` (build_refine_prompt) requests;
+    it is validated and, if invalid, gets one repair round like any design.
+
+    Raises ValueError for an unknown provider or the built-in one (it refines offline, see
+    builtin_refine); ProviderError when the provider is not configured, its call fails, or the
+    revision is still invalid after the repair round.
+    """
+    config = select_configs([provider], secrets)[0]
+    if config.kind == "builtin":
+        raise ValueError("the built-in designer refines offline (providers.builtin_refine)")
+    if not config.configured:
+        hint = f": set {' or '.join(config.key_vars)}" if config.key_vars else ""
+        raise ProviderError(NOT_CONFIGURED, f"{config.label} is not configured{hint}")
+    tokens, start = _Tokens(), time.monotonic()
+    client = make_client(config)
+    try:
+        draft = _ask(client, prompt, config, tokens).approaches[0]
+        approaches = _validate(config.id, [draft], robot)
+        note = _repair(client, config, robot, behavior, approaches, tokens)
+    except ProviderError as err:
+        raise ProviderError(err.kind, clean_message(redact(str(err), config.api_key))) from None
+    finally:
+        client.close()
+    approach = approaches[0]
+    if not approach.valid:
+        raise ProviderError(BAD_OUTPUT, redact(
+            f"{config.label}'s revised reward failed validation twice: {approach.error}"
+            + (f" ({note})" if note and "failed" in note else ""), config.api_key))
+    return Revision(approach, draft["changes"], clean_message(redact(note, config.api_key)),
+                    config.model, time.monotonic() - start, tokens.input, tokens.output,
+                    estimate_cost(config.model, tokens.input, tokens.output))
+
+
 def _design_builtin(robot: str, behavior: str) -> ProviderResult:
     from tabrl_core.providers.builtin import design
 
@@ -172,10 +210,6 @@ def _design_builtin(robot: str, behavior: str) -> ProviderResult:
         drafts = [{"name": a.name, "description": a.description, "code": a.code} for a in result.approaches]
         result.approaches = _validate(result.provider, drafts, robot)
     return result
-
-
-def _redact(text: str | None, secret: str | None) -> str | None:
-    return text.replace(secret, "[redacted]") if text and secret else text
 
 
 def _cached(key: tuple) -> ProviderResult | None:

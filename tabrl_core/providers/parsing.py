@@ -99,13 +99,17 @@ def _answer_object(text: str) -> tuple[object, list[str]]:
                                     f"{first_error.pos})") from None
 
 
-def _draft(i: int, item: object) -> tuple[dict[str, str] | None, str | None, list[str]]:
+_LIMITS = {"name": MAX_NAME_CHARS, "code": None}  # any other field: MAX_DESCRIPTION_CHARS
+
+
+def _draft(i: int, item: object,
+           fields: tuple[str, ...]) -> tuple[dict[str, str] | None, str | None, list[str]]:
     """(the approach, None, notes) for a well-formed item, else (None, its problem, [])."""
     if not isinstance(item, dict):
         return None, f"approach {i} is not an object", []
     values, notes = {}, []
-    for name, limit in (("name", MAX_NAME_CHARS), ("description", MAX_DESCRIPTION_CHARS),
-                        ("code", None)):
+    for name in fields:
+        limit = _LIMITS.get(name, MAX_DESCRIPTION_CHARS)
         raw = item.get(name)
         if not isinstance(raw, str):
             return None, f"approach {i} has no '{name}'", []
@@ -135,20 +139,20 @@ def _choose(drafts: list[dict[str, str]], expected: int, names: list[str],
     free = list(range(len(drafts)))
     chosen: list[int | None] = []
     for key in wanted[:expected]:
-        match = next((j for j in free if _key(drafts[j]["name"]) == key), None)
+        match = next((j for j in free if _key(drafts[j].get("name", "")) == key), None)
         chosen.append(match)
         if match is not None:
             free.remove(match)
     chosen += [None] * (expected - len(chosen))
-    order = [j for j in free if _key(drafts[j]["name"]) not in skipped] + [
-        j for j in free if _key(drafts[j]["name"]) in skipped]
+    order = [j for j in free if _key(drafts[j].get("name", "")) not in skipped] + [
+        j for j in free if _key(drafts[j].get("name", "")) in skipped]
     for slot, pick in enumerate(chosen):
         if pick is None and order:
             chosen[slot] = order.pop(0)
     taken = [j for j in chosen if j is not None]
     notes = []
     if len(drafts) > expected:
-        ignored = [drafts[j]["name"] for j in range(len(drafts)) if j not in taken]
+        ignored = [drafts[j].get("name", f"#{j + 1}") for j in range(len(drafts)) if j not in taken]
         notes.append(f"the answer has {len(drafts)} approaches, {expected} asked: ignored "
                      + ", ".join(repr(n) for n in ignored))
     elif len(drafts) < expected:
@@ -156,14 +160,15 @@ def _choose(drafts: list[dict[str, str]], expected: int, names: list[str],
     return [drafts[j] for j in taken], notes
 
 
-def parse_approaches(text: str, expected: int, *, names: list[str] = (),
-                     skip_names: list[str] = ()) -> ParsedAnswer:
-    """Up to `expected` approaches from `text` as {name, description, code} dicts, with notes.
+def parse_approaches(text: str, expected: int, fields: tuple[str, ...] = FIELDS, *,
+                     names: list[str] = (), skip_names: list[str] = ()) -> ParsedAnswer:
+    """Up to `expected` approaches from `text` as dicts of `fields` (default name, description,
+    code; each a non-empty string), with notes.
 
     `names`: in a repair round, the names of the approaches asked for, in order; when the
     answer has more approaches than asked, one with one of these names fills that place. `skip_names`: names of approaches that
     were not asked for (taken only if nothing else is left). Names are cut to MAX_NAME_CHARS
-    and descriptions to MAX_DESCRIPTION_CHARS, hidden characters are dropped everywhere, and an
+    and other text fields to MAX_DESCRIPTION_CHARS, hidden characters are dropped everywhere, and an
     item that lacks a field is skipped with a note. Raises ProviderError(bad_output) naming the
     problem when the answer is too long, is not JSON, nests too deeply, has no `approaches`
     list, or has no usable approach.
@@ -177,7 +182,7 @@ def parse_approaches(text: str, expected: int, *, names: list[str] = (),
         raise ProviderError(BAD_OUTPUT, "the answer has no 'approaches' list")
     drafts, problems = [], []
     for i, item in enumerate(items, 1):
-        draft, problem, draft_notes = _draft(i, item)
+        draft, problem, draft_notes = _draft(i, item, tuple(fields))
         if draft is None:
             problems.append(problem)
             continue
