@@ -125,6 +125,7 @@ def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) ->
         batch = start_batch(robot, approaches, steps, session.backend(), behavior=behavior,
                             owner=session.session_owner())
     except (ValueError, RuntimeError) as err:
-        st.error(f"Training did not start: {err}")
+        st.error("Training did not start:")
+        st.text(str(err))  # may quote an approach's name
         return
     session.open_run(batch.id)

@@ -76,8 +76,13 @@ def _object_starts(text: str) -> list[int]:
     return starts
 
 
-def _answer_object(text: str) -> tuple[object, list[str]]:
-    """The JSON value of an answer (plain, fenced, or an object followed by prose), and notes."""
+def read_answer(text: str) -> tuple[object, list[str]]:
+    """The JSON value of a model's answer (plain, in one fence, or an object among prose) and
+    notes; ProviderError(bad_output) when it is longer than MAX_ANSWER_CHARS (checked first),
+    is not JSON, or nests too deeply."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise ProviderError(BAD_OUTPUT, f"the answer has {len(text):,} characters; at most "
+                                        f"{MAX_ANSWER_CHARS:,} are read")
     body = strip_fence(text)
     try:
         return json.loads(body), []
@@ -173,10 +178,7 @@ def parse_approaches(text: str, expected: int, fields: tuple[str, ...] = FIELDS,
     problem when the answer is too long, is not JSON, nests too deeply, has no `approaches`
     list, or has no usable approach.
     """
-    if len(text) > MAX_ANSWER_CHARS:
-        raise ProviderError(BAD_OUTPUT, f"the answer has {len(text):,} characters; at most "
-                                        f"{MAX_ANSWER_CHARS:,} are read")
-    data, notes = _answer_object(text)
+    data, notes = read_answer(text)
     items = data.get("approaches") if isinstance(data, dict) else None
     if not isinstance(items, list):
         raise ProviderError(BAD_OUTPUT, "the answer has no 'approaches' list")
