@@ -101,7 +101,7 @@ def _pretrain(args: argparse.Namespace) -> int:
 
     def show(p) -> None:
         if p.iteration % 10 == 0 or p.iteration == p.iterations:
-            print(f"{p.steps_done:>10,} steps  return {p.mean_return[0]:8.2f}  "
+            print(f"{p.steps_done[0]:>10,} steps  return {p.mean_return[0]:8.2f}  "
                   f"{p.env_steps_per_s:6.0f} steps/s  eta {p.eta_s:5.0f} s", flush=True)
 
     report = pretrain(args.robot, steps=args.steps or PRETRAIN_STEPS, seed=args.seed,
