@@ -202,6 +202,8 @@ def _judge_passing_from_round(passing_round: int):
     def verdicts(run_id: str) -> dict:
         out = {}
         for j in jobs.get_status(run_id)["jobs"]:
+            if j["state"] != "succeeded":
+                continue
             passed = j["round"] >= passing_round
             check = {"name": "forward_distance_m", "value": 0.1, "target": ">= 1.5",
                      "passed": passed}
