@@ -1,4 +1,5 @@
-"""Settings: providers (never their keys), the training backend, the data dir, time estimates."""
+"""Settings: providers (never their keys), keys for this session, the training backend, the data
+dir, time estimates."""
 
 import streamlit as st
 
@@ -9,6 +10,9 @@ st.title("Settings")
 
 st.subheader("Reward designers")
 settings.provider_table()
+
+st.subheader("Keys for this session")
+settings.session_key_forms()
 
 st.subheader("Training backend")
 settings.backend_settings()

@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import streamlit as st
 
-from tabrl_app.session import app_secrets, backend, open_run, session_owner
-from tabrl_core import Approach, generate_approaches, get_status, provider_statuses, start_batch
+from tabrl_app import session
+from tabrl_core import Approach, generate_approaches, get_status, start_batch
 from tabrl_core.providers import ProviderConfigError, ProviderResult
 
 
@@ -42,7 +42,8 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
     results = {}
     with ThreadPoolExecutor(len(labels)) as pool:
         futures = {pool.submit(generate_approaches, robot, behavior, [pid],
-                               secrets=app_secrets()): pid for pid in labels}
+                               secrets=session.app_secrets(), keys=session.session_keys()): pid
+                   for pid in labels}
         for future in as_completed(futures):
             pid = futures[future]
             try:
@@ -72,7 +73,7 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
     """One tab per provider with its three approach cards, a train button per tab and one for
     every valid approach; generates first when `generate`."""
     try:
-        providers = provider_statuses(app_secrets())
+        providers = session.providers()
     except ProviderConfigError as err:
         st.error(f"Provider settings: {err}")
         return
@@ -91,8 +92,9 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
             slots[provider["id"]] = st.container()
             result = results.get(provider["id"])
             if not provider["configured"]:
-                st.info(f"{provider['label']} is not configured: set its API key in the "
-                        "environment or .streamlit/secrets.toml (see Settings).")
+                st.info(f"{provider['label']} is not configured: paste a key for this session "
+                        "on Settings, or set its API key in the environment or "
+                        ".streamlit/secrets.toml.")
             elif generate or result is None:
                 continue
             elif result.error:
@@ -117,9 +119,9 @@ def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResu
 
 def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) -> None:
     try:
-        batch = start_batch(robot, approaches, steps, backend(), behavior=behavior,
-                            owner=session_owner())
+        batch = start_batch(robot, approaches, steps, session.backend(), behavior=behavior,
+                            owner=session.session_owner())
     except (ValueError, RuntimeError) as err:
         st.error(f"Training did not start: {err}")
         return
-    open_run(batch.id)
+    session.open_run(batch.id)

@@ -1,5 +1,5 @@
 """What every page shares: the router, the page chrome, the session's owner and backend, the
-run it has open, and where provider settings come from."""
+run it has open, and where provider settings and keys come from."""
 
 from __future__ import annotations
 
@@ -117,9 +117,32 @@ def app_secrets() -> dict | None:
         return None
 
 
+def session_keys() -> dict[str, str]:
+    """Provider id -> the API key pasted on Settings for this browser session. They live only in
+    this session's memory (never on disk, in the URL or in a log) and go to the library as an
+    argument, never through os.environ."""
+    return dict(st.session_state.get("provider_keys", {}))
+
+
+def keep_session_key(provider: str, key: str) -> None:
+    """Use `key` for `provider` in this session from now on."""
+    st.session_state.provider_keys = {**session_keys(), provider: key}
+
+
+def forget_session_key(provider: str) -> None:
+    """Stop using this session's pasted key for `provider`."""
+    st.session_state.provider_keys = {p: k for p, k in session_keys().items() if p != provider}
+
+
+def providers() -> list[dict]:
+    """Every provider's status with this session's keys (ProviderConfigError when the settings
+    are broken); never a key."""
+    return provider_statuses(app_secrets(), session_keys())
+
+
 def provider_labels() -> dict[str, str]:
     """Provider id -> display name ('builtin' -> 'Built-in'); {} when the settings are broken."""
     try:
-        return {p["id"]: p["label"] for p in provider_statuses(app_secrets())}
+        return {p["id"]: p["label"] for p in providers()}
     except ProviderConfigError:
         return {}

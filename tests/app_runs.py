@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
+from tabrl_core.files import write_png
 from tabrl_core.jobs import start_batch
 from tabrl_core.jobs.queue import claim_next_group, register_worker
 from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
-from tabrl_core.files import write_png
 from tabrl_core.media import encode_gif, encode_mp4
 from tabrl_core.providers import Approach
 from tabrl_core.store import job_dir, opened

@@ -32,7 +32,8 @@ def test_secrets_mapping_wins_over_environment_and_statuses_hide_keys(monkeypatc
                "ANTHROPIC_BASE_URL": "http://127.0.0.1:9/"}
     statuses = {s["id"]: s for s in provider_statuses(secrets)}
     assert statuses["openai"] == {"id": "openai", "label": "GPT", "configured": True,
-                                  "model": "gpt-5.4", "base_url": "https://api.openai.com/v1"}
+                                  "model": "gpt-5.4", "base_url": "https://api.openai.com/v1",
+                                  "takes_key": True, "session_key": False}
     assert statuses["gemini"]["configured"]  # GOOGLE_API_KEY counts as the Gemini key
     assert statuses["anthropic"]["base_url"] == "http://127.0.0.1:9/"
     shown = json.dumps(statuses) + repr(load_configs(secrets))

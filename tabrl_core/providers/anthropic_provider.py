@@ -12,8 +12,8 @@ import base64
 import anthropic
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
-    unreachable, unreadable)
+    BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
+    error_from_status, timed_out, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
 
@@ -29,12 +29,26 @@ class AnthropicClient:
 
     def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
         """Send `prompt` once, waiting at most `timeout_s`."""
+        message = self._create(
+            timeout_s, max_tokens=MAX_OUTPUT_TOKENS, system=prompt.system,
+            messages=[{"role": "user", "content": _content(prompt)}],
+            output_config={"format": {"type": "json_schema", "schema": prompt.schema}})
+        if message.stop_reason == "refusal":
+            raise ProviderError(REFUSED, f"{self._label} declined to answer")
+        if message.stop_reason == "max_tokens":
+            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer was cut off at {MAX_OUTPUT_TOKENS} tokens")
+        text = "".join(block.text for block in message.content if block.type == "text")
+        usage = message.usage
+        return Completion(text, usage.input_tokens if usage else 0, usage.output_tokens if usage else 0)
+
+    def check(self, timeout_s: float) -> None:
+        """One tiny request (a one-token answer); ProviderError if the key or model is refused."""
+        self._create(timeout_s, max_tokens=1,
+                     messages=[{"role": "user", "content": KEY_CHECK_TEXT}])
+
+    def _create(self, timeout_s: float, **request):
         try:
-            message = self._client.messages.create(
-                model=self._model, max_tokens=MAX_OUTPUT_TOKENS, system=prompt.system,
-                messages=[{"role": "user", "content": _content(prompt)}],
-                output_config={"format": {"type": "json_schema", "schema": prompt.schema}},
-                timeout=timeout_s)
+            return self._client.messages.create(model=self._model, timeout=timeout_s, **request)
         except anthropic.APITimeoutError:
             raise timed_out(self._label, timeout_s) from None
         except anthropic.APIConnectionError as err:
@@ -44,13 +58,6 @@ class AnthropicClient:
                                     self._label) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
-        if message.stop_reason == "refusal":
-            raise ProviderError(REFUSED, f"{self._label} declined to answer")
-        if message.stop_reason == "max_tokens":
-            raise ProviderError(BAD_OUTPUT, f"{self._label}'s answer was cut off at {MAX_OUTPUT_TOKENS} tokens")
-        text = "".join(block.text for block in message.content if block.type == "text")
-        usage = message.usage
-        return Completion(text, usage.input_tokens if usage else 0, usage.output_tokens if usage else 0)
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -8,6 +8,7 @@ no bound. Here the total (attempts and waits) never exceeds the provider's timeo
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,10 @@ BAD_OUTPUT = "bad_output"
 REFUSED = "refused"
 UNAVAILABLE = "unavailable"  # connection failed, or 5xx after every retry that fit
 BAD_REQUEST = "bad_request"  # any other 4xx: unknown model, a schema the server rejects
+INTERNAL = "internal"  # a bug in TabRL or an SDK, caught so it touches no other provider
+
+KEY_CHECK_TEXT = "Reply with the word OK."
+"""The whole prompt of a key check: one tiny request, answered in a token or a few."""
 
 T = TypeVar("T")
 
@@ -95,6 +100,17 @@ def timed_out(label: str, timeout_s: float) -> ProviderError:
 def unreachable(label: str, err: Exception) -> ProviderError:
     """The (retryable) error for a connection that failed."""
     return ProviderError(UNAVAILABLE, f"cannot reach {label}: {err}", retryable=True)
+
+
+def redact(text: str | None, secret: str | None) -> str | None:
+    """`text` with every occurrence of `secret` replaced (servers may echo a key back)."""
+    return text.replace(secret, "[redacted]") if text and secret else text
+
+
+def key_fingerprint(key: str | None) -> str | None:
+    """A digest that tells keys apart in this process's memory (the answer cache) without
+    holding the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16] if key else None
 
 
 def _short(text: str, limit: int = 300) -> str:

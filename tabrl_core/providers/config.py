@@ -1,7 +1,9 @@
 """Which providers are configured, read from a secrets mapping (st.secrets) and the environment.
 
-A value in the mapping wins over the same name in the environment. API keys are kept out of
-`repr` and out of every status, so they can be neither logged by accident nor shown.
+A value in the mapping wins over the same name in the environment, and a key pasted for one
+browser session (`keys`, provider id -> key, held by the caller and never written anywhere)
+wins over both, for that provider only. API keys are kept out of `repr` and out of every
+status, so they can be neither logged by accident nor shown.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 DEFAULT_TIMEOUT_S = 60.0
 COMPATIBLE_VAR = "TABRL_OPENAI_COMPATIBLE"
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_KEY_CHARS = 512
 
 
 class ProviderConfigError(ValueError):
@@ -43,6 +46,8 @@ class ProviderConfig:
     """False for local servers (Ollama, vLLM, LM Studio) that accept any key."""
     key_vars: tuple[str, ...] = ()
     """The variables its key is read from, for the "not configured" message."""
+    session_key: bool = False
+    """Whether its key is one pasted for this session (rather than from settings)."""
 
     @property
     def configured(self) -> bool:
@@ -54,7 +59,8 @@ class ProviderConfig:
     def status(self) -> dict:
         """The Settings page's view of this provider; never includes the key."""
         return {"id": self.id, "label": self.label, "configured": self.configured,
-                "model": self.model, "base_url": self.base_url}
+                "model": self.model, "base_url": self.base_url, "takes_key": self.kind != "builtin",
+                "session_key": self.session_key}
 
 
 @dataclass(frozen=True)
@@ -106,13 +112,28 @@ def _timeout(secrets: Mapping | None) -> float:
     return DEFAULT_TIMEOUT_S if raw is None else _seconds(raw, "TABRL_PROVIDER_TIMEOUT_S")
 
 
-def _hosted(spec: _Hosted, secrets: Mapping | None, timeout_s: float) -> ProviderConfig:
-    key = next((k for k in (_lookup(v, secrets) for v in spec.key_vars) if k), None)
+def clean_key(key: str) -> str:
+    """A pasted API key without surrounding blanks; ValueError (never quoting the key) when it
+    is empty, too long, or holds blanks or control characters inside."""
+    key = (key or "").strip()
+    if not key:
+        raise ValueError("the key is empty: paste the provider's API key")
+    if len(key) > MAX_KEY_CHARS:
+        raise ValueError(f"the key has {len(key)} characters; at most {MAX_KEY_CHARS} are allowed")
+    if not key.isprintable() or any(c.isspace() for c in key):
+        raise ValueError("the key holds blanks or control characters: paste it again, alone")
+    return key
+
+
+def _hosted(spec: _Hosted, secrets: Mapping | None, timeout_s: float,
+            session_key: str | None) -> ProviderConfig:
+    key = session_key or next((k for k in (_lookup(v, secrets) for v in spec.key_vars) if k), None)
     return ProviderConfig(
         id=spec.id, label=spec.label, kind=spec.id,
         model=_lookup(spec.model_var, secrets) or spec.default_model,
         base_url=_lookup(spec.url_var, secrets) or spec.default_url,
-        timeout_s=timeout_s, api_key=key, key_vars=spec.key_vars)
+        timeout_s=timeout_s, api_key=key, key_vars=spec.key_vars,
+        session_key=bool(session_key))
 
 
 def _compatible_entries(secrets: Mapping | None) -> list[Mapping]:
@@ -131,7 +152,8 @@ def _compatible_entries(secrets: Mapping | None) -> list[Mapping]:
     return list(raw)
 
 
-def _compatible(entry: Mapping, secrets: Mapping | None, timeout_s: float) -> ProviderConfig:
+def _compatible(entry: Mapping, secrets: Mapping | None, timeout_s: float,
+                keys: Mapping[str, str]) -> ProviderConfig:
     where = f"{COMPATIBLE_VAR} entry {entry.get('id')!r}"
     pid = entry.get("id")
     if not isinstance(pid, str) or not _ID_PATTERN.match(pid) or pid in RESERVED_IDS:
@@ -142,19 +164,25 @@ def _compatible(entry: Mapping, secrets: Mapping | None, timeout_s: float) -> Pr
         if not isinstance(entry.get(name), str) or not entry[name].strip():
             raise ProviderConfigError(f"{where}: '{name}' is required")
     key_env = entry.get("api_key_env")
-    key = _lookup(key_env, secrets) if key_env else None
+    key = keys.get(pid) or (_lookup(key_env, secrets) if key_env else None)
     timeout = _seconds(entry["timeout_s"], f"{where}: 'timeout_s'") if "timeout_s" in entry else timeout_s
     return ProviderConfig(
         id=pid, label=str(entry.get("label") or pid), kind="openai_compatible",
         model=entry["model"].strip(), base_url=entry["base_url"].strip(), timeout_s=timeout,
-        api_key=key, needs_key=bool(key_env), key_vars=(key_env,) if key_env else ())
+        api_key=key, needs_key=bool(key_env), key_vars=(key_env,) if key_env else (),
+        session_key=pid in keys)
 
 
-def load_configs(secrets: Mapping | None = None) -> list[ProviderConfig]:
-    """Every provider TabRL knows, configured or not: hosted ones, local servers, builtin."""
+def load_configs(secrets: Mapping | None = None,
+                 keys: Mapping[str, str] | None = None) -> list[ProviderConfig]:
+    """Every provider TabRL knows, configured or not: hosted ones, local servers, builtin.
+
+    `keys` maps provider ids to keys pasted for this session; each is used for its own
+    provider only (blank ones are ignored)."""
+    keys = {pid: key.strip() for pid, key in (keys or {}).items() if key and key.strip()}
     timeout_s = _timeout(secrets)
-    configs = [_hosted(spec, secrets, timeout_s) for spec in _HOSTED]
-    compatible = [_compatible(e, secrets, timeout_s) for e in _compatible_entries(secrets)]
+    configs = [_hosted(spec, secrets, timeout_s, keys.get(spec.id)) for spec in _HOSTED]
+    compatible = [_compatible(e, secrets, timeout_s, keys) for e in _compatible_entries(secrets)]
     ids = [c.id for c in compatible]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -7,8 +7,8 @@ from google import genai
 from google.genai import errors, types
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
-    unreachable, unreadable)
+    BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
+    error_from_status, timed_out, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
 
@@ -36,13 +36,21 @@ class GeminiClient:
 
     def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
         """Send `prompt` once, waiting at most `timeout_s`."""
+        return self._completion(self._generate(
+            timeout_s, _contents(prompt), system_instruction=prompt.system,
+            max_output_tokens=MAX_OUTPUT_TOKENS, response_mime_type="application/json",
+            response_json_schema=prompt.schema))
+
+    def check(self, timeout_s: float) -> None:
+        """One tiny request (a one-token answer); ProviderError if the key or model is refused."""
+        self._generate(timeout_s, KEY_CHECK_TEXT, max_output_tokens=1)
+
+    def _generate(self, timeout_s: float, contents, **options) -> types.GenerateContentResponse:
         config = types.GenerateContentConfig(
-            system_instruction=prompt.system, max_output_tokens=MAX_OUTPUT_TOKENS,
-            response_mime_type="application/json", response_json_schema=prompt.schema,
-            http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
+            **options, http_options=types.HttpOptions(timeout=max(1, int(timeout_s * 1000))))
         try:
-            response = self._client.models.generate_content(
-                model=self._model, contents=_contents(prompt), config=config)
+            return self._client.models.generate_content(
+                model=self._model, contents=contents, config=config)
         except errors.APIError as err:
             headers = getattr(err.response, "headers", None)
             raise error_from_status(err.code, err.message or str(err), headers, self._label) from None
@@ -52,7 +60,6 @@ class GeminiClient:
             raise unreachable(self._label, err) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
-        return self._completion(response)
 
     def _completion(self, response: types.GenerateContentResponse) -> Completion:
         feedback = response.prompt_feedback

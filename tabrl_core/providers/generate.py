@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from tabrl_core.providers.base import Approach, ProviderResult, Revision
-from tabrl_core.providers.calls import (BAD_OUTPUT, NOT_CONFIGURED, ProviderError,
-                                        call_with_retries)
+from tabrl_core.providers.calls import (BAD_OUTPUT, INTERNAL, NOT_CONFIGURED, ProviderError,
+                                        call_with_retries, key_fingerprint, redact)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.parsing import parse_approaches
 from tabrl_core.providers.pricing import estimate_cost
@@ -28,7 +28,6 @@ from tabrl_core.providers.registry import make_client, select_configs
 
 log = logging.getLogger(__name__)
 
-INTERNAL = "internal"
 CACHE_SIZE = 256
 _cache: dict[tuple, ProviderResult] = {}
 _cache_lock = threading.Lock()
@@ -51,17 +50,19 @@ def check_behavior(behavior: str) -> str:
 
 
 def generate_approaches(robot: str, behavior: str, providers: Iterable[str] | None = None, *,
-                        secrets: Mapping | None = None, use_cache: bool = True) -> dict[str, ProviderResult]:
+                        secrets: Mapping | None = None, keys: Mapping[str, str] | None = None,
+                        use_cache: bool = True) -> dict[str, ProviderResult]:
     """Ask each provider in `providers` (default: every known one) for approaches, concurrently.
 
     Returns {provider id: ProviderResult} in the order asked. `secrets` (e.g. st.secrets as a
-    dict) overrides the environment; `use_cache=False` asks again instead of reusing this
-    process's answer to the same (provider, model, robot, behaviour). Raises ValueError for an
-    unknown robot or provider id and for an empty or overlong behaviour.
+    dict) overrides the environment; `keys` (provider id -> a key pasted for this session)
+    override both, each for its own provider only; `use_cache=False` asks again instead of
+    reusing this process's answer to the same (provider, model, key, robot, behaviour). Raises
+    ValueError for an unknown robot or provider id and for an empty or overlong behaviour.
     """
     behavior = check_behavior(behavior)
     prompt = build_prompt(robot, behavior)  # raises UnknownRobotError for an unknown robot
-    configs = select_configs(providers, secrets)
+    configs = select_configs(providers, secrets, keys)
     with ThreadPoolExecutor(max_workers=len(configs), thread_name_prefix="tabrl-provider") as pool:
         futures = [pool.submit(_result_for, c, robot, behavior, prompt, use_cache) for c in configs]
     return {c.id: f.result() for c, f in zip(configs, futures)}
@@ -73,7 +74,7 @@ def _result_for(config: ProviderConfig, robot: str, behavior: str, prompt: Promp
         hint = f": set {' or '.join(config.key_vars)}" if config.key_vars else ""
         return ProviderResult(config.id, error=f"{config.label} is not configured{hint}",
                               error_kind=NOT_CONFIGURED, model=config.model)
-    key = (config.id, config.model, robot, behavior)
+    key = (config.id, config.model, key_fingerprint(config.api_key), robot, behavior)
     if use_cache and (hit := _cached(key)):
         return hit
     start = time.monotonic()
@@ -88,8 +89,8 @@ def _result_for(config: ProviderConfig, robot: str, behavior: str, prompt: Promp
                                 error_kind=INTERNAL)
     result.latency_s = time.monotonic() - start
     result.model = config.model or result.model
-    result.error = _redact(result.error, config.api_key)
-    result.note = _redact(result.note, config.api_key)
+    result.error = redact(result.error, config.api_key)
+    result.note = redact(result.note, config.api_key)
     log.info("provider %s: %d approaches, %d valid, error %s, %.2f s", config.id,
              len(result.approaches), sum(a.valid for a in result.approaches),
              result.error_kind, result.latency_s)
@@ -198,10 +199,6 @@ def _design_builtin(robot: str, behavior: str) -> ProviderResult:
         drafts = [{"name": a.name, "description": a.description, "code": a.code} for a in result.approaches]
         result.approaches = _validate(result.provider, drafts, robot)
     return result
-
-
-def _redact(text: str | None, secret: str | None) -> str | None:
-    return text.replace(secret, "[redacted]") if text and secret else text
 
 
 def _cached(key: tuple) -> ProviderResult | None:

@@ -11,8 +11,8 @@ import time
 import openai
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, BAD_REQUEST, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, timed_out,
-    unreadable)
+    BAD_OUTPUT, BAD_REQUEST, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion,
+    ProviderError, timed_out, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.openai_provider import make_client, png_data_url, provider_error
 from tabrl_core.providers.prompt import Prompt
@@ -59,18 +59,17 @@ class OpenAICompatibleClient:
             raise timed_out(self._label, timeout_s)
         return self._send(prompt, left)
 
+    def check(self, timeout_s: float) -> None:
+        """One tiny request (a one-token answer); ProviderError if the key or model is refused."""
+        self._create(timeout_s, max_tokens=1,
+                     messages=[{"role": "user", "content": KEY_CHECK_TEXT}])
+
     def _send(self, prompt: Prompt, timeout_s: float) -> Completion:
-        try:
-            response = self._client.chat.completions.create(
-                model=self._model, max_tokens=MAX_OUTPUT_TOKENS,
-                response_format=JSON_OBJECT_FORMAT if self._json_mode else _schema_format(prompt),
-                timeout=timeout_s,
-                messages=[{"role": "system", "content": prompt.system},
-                          {"role": "user", "content": _user_content(prompt)}])
-        except openai.OpenAIError as err:
-            raise provider_error(err, self._label, timeout_s) from None
-        except ValueError:  # a body that is not JSON
-            raise unreadable(self._label) from None
+        response = self._create(
+            timeout_s, max_tokens=MAX_OUTPUT_TOKENS,
+            response_format=JSON_OBJECT_FORMAT if self._json_mode else _schema_format(prompt),
+            messages=[{"role": "system", "content": prompt.system},
+                      {"role": "user", "content": _user_content(prompt)}])
         if not response.choices:
             raise ProviderError(BAD_OUTPUT, f"{self._label} returned no choices")
         choice = response.choices[0]
@@ -83,6 +82,15 @@ class OpenAICompatibleClient:
         usage = response.usage
         return Completion(choice.message.content or "", usage.prompt_tokens if usage else 0,
                           usage.completion_tokens if usage else 0)
+
+    def _create(self, timeout_s: float, **request):
+        try:
+            return self._client.chat.completions.create(model=self._model, timeout=timeout_s,
+                                                        **request)
+        except openai.OpenAIError as err:
+            raise provider_error(err, self._label, timeout_s) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
 
     def close(self) -> None:
         """Release the HTTP connections."""

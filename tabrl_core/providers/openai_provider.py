@@ -7,10 +7,13 @@ import base64
 import openai
 
 from tabrl_core.providers.calls import (
-    BAD_OUTPUT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError, error_from_status, timed_out,
-    unreachable, unreadable)
+    BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
+    error_from_status, timed_out, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
+
+MIN_OUTPUT_TOKENS = 16
+"""The smallest max_output_tokens the Responses API accepts."""
 
 
 def make_client(config: ProviderConfig, api_key: str) -> openai.OpenAI:
@@ -40,16 +43,11 @@ class OpenAIClient:
 
     def complete(self, prompt: Prompt, timeout_s: float) -> Completion:
         """Send `prompt` once, waiting at most `timeout_s`."""
-        try:
-            response = self._client.responses.create(
-                model=self._model, instructions=prompt.system, input=_input(prompt),
-                max_output_tokens=MAX_OUTPUT_TOKENS, store=False, timeout=timeout_s,
-                text={"format": {"type": "json_schema", "name": prompt.schema_name,
-                                 "schema": prompt.schema, "strict": True}})
-        except openai.OpenAIError as err:
-            raise provider_error(err, self._label, timeout_s) from None
-        except ValueError:  # a body that is not JSON
-            raise unreadable(self._label) from None
+        response = self._create(
+            timeout_s, instructions=prompt.system, input=_input(prompt),
+            max_output_tokens=MAX_OUTPUT_TOKENS,
+            text={"format": {"type": "json_schema", "name": prompt.schema_name,
+                             "schema": prompt.schema, "strict": True}})
         for item in response.output or []:
             for part in getattr(item, "content", None) or []:
                 if part.type == "refusal":
@@ -62,6 +60,20 @@ class OpenAIClient:
         usage = response.usage
         return Completion(response.output_text, usage.input_tokens if usage else 0,
                           usage.output_tokens if usage else 0)
+
+    def check(self, timeout_s: float) -> None:
+        """One tiny request (the shortest answer allowed); ProviderError if the key or model is
+        refused."""
+        self._create(timeout_s, input=KEY_CHECK_TEXT, max_output_tokens=MIN_OUTPUT_TOKENS)
+
+    def _create(self, timeout_s: float, **request):
+        try:
+            return self._client.responses.create(model=self._model, store=False,
+                                                 timeout=timeout_s, **request)
+        except openai.OpenAIError as err:
+            raise provider_error(err, self._label, timeout_s) from None
+        except ValueError:  # a body that is not JSON
+            raise unreadable(self._label) from None
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -23,12 +23,14 @@ def make_client(config: ProviderConfig):
     return getattr(importlib.import_module(module), name)(config)
 
 
-def select_configs(providers: Iterable[str] | None, secrets: Mapping | None = None) -> list[ProviderConfig]:
-    """The configs of `providers` (ids, in order), or of every known provider when None.
+def select_configs(providers: Iterable[str] | None, secrets: Mapping | None = None,
+                   keys: Mapping[str, str] | None = None) -> list[ProviderConfig]:
+    """The configs of `providers` (ids, in order), or of every known provider when None;
+    `keys` are session keys by provider id (see load_configs).
 
     Raises ValueError naming an unknown id and listing the known ones.
     """
-    configs = {c.id: c for c in load_configs(secrets)}
+    configs = {c.id: c for c in load_configs(secrets, keys)}
     if providers is None:
         return list(configs.values())
     chosen = list(dict.fromkeys(p.strip() for p in providers if p.strip()))
@@ -40,6 +42,8 @@ def select_configs(providers: Iterable[str] | None, secrets: Mapping | None = No
     return [configs[p] for p in chosen]
 
 
-def provider_statuses(secrets: Mapping | None = None) -> list[dict]:
-    """[{id, label, configured, model, base_url}] for every known provider; never a key."""
-    return [c.status() for c in load_configs(secrets)]
+def provider_statuses(secrets: Mapping | None = None,
+                      keys: Mapping[str, str] | None = None) -> list[dict]:
+    """[{id, label, configured, model, base_url, takes_key, session_key}] for every known
+    provider, with `keys` pasted for this session; never a key."""
+    return [c.status() for c in load_configs(secrets, keys)]
