@@ -10,8 +10,8 @@ from tabrl_app.grid import grid_html
 from tabrl_app.session import app_secrets, open_run, provider_labels, session_keys
 from tabrl_core import RefineError, get_status, lineage, refine
 from tabrl_core.jobs.view import grid_cells
-from tabrl_core.refine import INITS, refinements_of
-from tabrl_core.refine.background import auto_refine_task, start_auto_refine
+from tabrl_core.refining import INITS, refinements_of
+from tabrl_core.refining.background import auto_refine_task, start_auto_refine
 
 INIT_LABELS = {"parent": "Fine-tune this policy", "base": "The robot's base policy",
                "scratch": "From scratch"}

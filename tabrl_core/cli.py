@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tabrl_core.jobs import add_cancel_command, add_status_command, add_worker_command
     from tabrl_core.judging.cli import add_judge_command
     from tabrl_core.providers.cli import add_approaches_command
-    from tabrl_core.refine.cli import add_refine_command
+    from tabrl_core.refining.cli import add_refine_command
     from tabrl_core.research.cli import (add_benchmark_command, add_export_command,
                                          add_policy_command)
     from tabrl_core.robots.gallery import add_models_command

@@ -42,7 +42,7 @@ def _refine(args: argparse.Namespace) -> int:
     from tabrl_core.jobs import get_status
     from tabrl_core.jobs.summary import approach_rows, run_summary, write_summary
     from tabrl_core.jobs.worker import run_worker
-    from tabrl_core.refine import auto_refine, refine
+    from tabrl_core.refining import auto_refine, refine
 
     summary = _from_summary(args.source)
     out = Path(args.out).resolve()
@@ -81,7 +81,7 @@ def _refine(args: argparse.Namespace) -> int:
 
 def add_refine_command(subparsers) -> None:
     """`tabrl refine`: refine one approach of a summary.json, or (--auto) every failing one."""
-    from tabrl_core.refine import INITS
+    from tabrl_core.refining import INITS
 
     parser = subparsers.add_parser("refine", help="train the next version of an approach")
     parser.add_argument("--from", dest="source", required=True, metavar="SUMMARY",

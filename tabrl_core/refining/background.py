@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from tabrl_core.refine.api import auto_refine
+from tabrl_core.refining.api import auto_refine
 
 
 @dataclass

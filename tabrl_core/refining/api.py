@@ -19,8 +19,8 @@ from tabrl_core.judging import judge_run
 from tabrl_core.providers.calls import ProviderError
 from tabrl_core.providers.own import YOU
 from tabrl_core.providers.prompt import build_refine_prompt
-from tabrl_core.refine.context import Parent, RefineError, check_comment, load_parent
-from tabrl_core.refine.lineage import code_diff, lineage
+from tabrl_core.refining.context import Parent, RefineError, check_comment, load_parent
+from tabrl_core.refining.lineage import code_diff, lineage
 from tabrl_core.store import opened, transaction
 
 INITS = ("parent", "base", "scratch")
