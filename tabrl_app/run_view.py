@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from tabrl_app.display import ACTIVE_STATES, date, duration, state_badge
-from tabrl_app.grid import GridCell, grid_html, grid_video_path
+from tabrl_app.grid import grid_html, grid_video_path
 from tabrl_app.refine_view import refine_panel, shown_jobs
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
+from tabrl_core.jobs.view import grid_cells
 from tabrl_core.media import grid_export
 
 
@@ -106,16 +105,7 @@ def _videos(status: dict, key: str) -> None:
     jobs = shown_jobs(status, key)
     if not any("video" in j["artifacts"] for j in jobs):
         return
-    labels = provider_labels()
-    columns: dict[str, int] = {}
-    cells = []
-    for job in jobs:
-        column = columns[job["provider"]] = columns.get(job["provider"], -1) + 1
-        media = {k: Path(v) for k, v in job["artifacts"].items() if Path(v).is_file()}
-        note = "" if "video" in media else f"{job['state']}: {job['error'] or 'no video yet'}"
-        cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
-                              media.get("video"), media.get("gif"), media.get("thumbnail"),
-                              _caption(job), note))
+    cells = grid_cells(jobs, provider_labels())
     clips = [c for c in cells if c.video]
     grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
     if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",
@@ -124,16 +114,7 @@ def _videos(status: dict, key: str) -> None:
             with st.spinner("Tiling the videos into one MP4…"):
                 grid_export([c.video for c in clips],
                             [f"{c.provider} · {c.approach}" for c in clips], grid_mp4,
-                            columns=max(columns.values()) + 1)
+                            columns=max(c.column for c in cells) + 1)
         except (RuntimeError, OSError, ValueError) as err:
             st.error(f"The grid MP4 could not be made: {err}")
     st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
-
-
-def _caption(job: dict) -> str:
-    """The clip's return, how far the base moved (start to end) and the time it stood upright."""
-    stats = job["stats"]
-    if "episode_return" not in stats:
-        return ""
-    return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m · "
-            f"upright {stats['upright_fraction']:.0%}")

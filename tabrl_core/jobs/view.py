@@ -63,8 +63,8 @@ def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
         else:
             note = f"{job['state']}: {job['error'] or 'no video yet'}"
         cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
-                              media.get("video"), None, media.get("thumbnail"), caption(job),
-                              note))
+                              media.get("video"), media.get("gif"), media.get("thumbnail"),
+                              caption(job), note))
     return cells
 
 

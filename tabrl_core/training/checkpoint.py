@@ -103,7 +103,8 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
     try:
         config = TrainConfig.from_dict(meta["config"])
         networks = make_networks(meta["obs_size"], meta["action_size"], config)
-        template = init_agent(jax.random.PRNGKey(0), networks, meta["obs_size"], config)
+        template = jax.eval_shape(lambda: init_agent(jax.random.PRNGKey(0), networks,
+                                                     meta["obs_size"], config))
         target = {"policy": template.policy, "value": template.value,
                   "normalizer": template.normalizer}
         state = flax.serialization.from_bytes(target, weights)

@@ -108,7 +108,9 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
 
 
 def make_reward_fn(compiled_reward):
-    """jit(vmap(vmap(reward))) over [T, N] contract states; compiled per reward, small."""
+    """jit(vmap(vmap(reward))) over [T, N] contract states; compiled per reward, small. Tracing
+    it never runs reward code: `fn` calls the program the sandbox exported after checking it
+    at this batch shape, under its time and memory limits."""
     return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
 
 

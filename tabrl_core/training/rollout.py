@@ -146,8 +146,8 @@ def _step_rewards(reward, contracts, actions, prev_actions, i: int, steps: int):
     if reward is None or n == 0:
         return None
     pick = lambda x: x[:n, i]  # noqa: E731
-    total, parts = jax.vmap(reward.fn)(jax.tree_util.tree_map(pick, contracts),
-                                       pick(actions), pick(prev_actions))
+    total, parts = reward.batched(jax.tree_util.tree_map(pick, contracts), pick(actions),
+                                  pick(prev_actions))
     return np.asarray(total), {k: np.asarray(v) for k, v in parts.items()}
 
 
