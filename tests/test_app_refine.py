@@ -6,7 +6,6 @@ with real H.264 clips."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -15,10 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import app_runs
 from tabrl_core.jobs import get_status, list_runs
-from tabrl_core.jobs.queue import claim_next_group
-from tabrl_core.jobs.records import JobOutcome, finish_job
 from tabrl_core.providers.builtin import design
-from tabrl_core.store import job_dir, opened
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 sys.path.insert(0, str(APP.parent))
@@ -52,19 +48,6 @@ def refinable_run(monkeypatch) -> str:
     return app_runs.finished_run(behavior="walk forward")
 
 
-def finish_next_group() -> None:
-    """End the oldest queued group as a worker would, each job with a real clip."""
-    with opened() as conn:
-        group = claim_next_group(conn, os.getpid())
-        for index, job in enumerate(group.jobs):
-            media = job_dir(group.run_id, job.id, job.attempt) / "media"
-            media.mkdir(parents=True)
-            video = app_runs.clip(media / "clip.mp4", index + 5)
-            finish_job(conn, job, JobOutcome("succeeded", stats={
-                "episode_return": 3.0, "displacement": -0.6, "upright_fraction": 1.0},
-                artifacts={"video": video}))
-
-
 def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
@@ -93,7 +76,7 @@ def test_refine_with_a_comment_makes_the_next_version_of_the_cell(monkeypatch):
     assert len(diffs) == 1 and "+    backward_velocity = " in diffs[0].value
     assert diffs[0].value.startswith("--- v1: Direct: walk forward")
 
-    finish_next_group()  # the refinement trains
+    app_runs.finish_queued_group()  # the refinement trains
     at.segmented_control(key=f"version-{job['id']}").set_value("v1").run()
     assert not at.exception, at.exception
     assert at.segmented_control(key=f"version-{job['id']}").value == "v1"
