@@ -2,13 +2,13 @@
 how many pass after one and after three rounds of built-in refinement, and how long a round takes.
 
     python bench/refine.py [--behaviours "walk backwards,turn left,..."] [--budgets Quick,Quality]
-                           [--rounds 3] [--quality-behaviours 1]
+                           [--rounds 3] [--quality-behaviours 1] [--quality-rounds 1]
 
 Per budget and behaviour: the designer's three approaches train as one run on the local
 worker (in this process) and the built-in judge grades them; `auto_refine` then refines the
 failing ones, each round one run (fine-tuning each parent's policy), until they pass or the
 rounds run out. The Quality budget takes minutes per round on 2 cores, so it runs only the
-first `--quality-behaviours` behaviours. Prints one JSON object.
+first `--quality-behaviours` behaviours for `--quality-rounds` rounds. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -56,11 +56,11 @@ def _behaviour(behavior: str, steps: int, rounds: int) -> dict:
                         if v["round"] == 1][:3]}
 
 
-def _budget(name: str, steps: int, behaviours: list[str], rounds: int) -> dict:
+def _budget(steps: int, behaviours: list[str], rounds: int) -> dict:
     rows = [_behaviour(b, steps, rounds) for b in behaviours]
     walls = [w for r in rows for w in r["round_wall_s"]]
     failed = sum(r["first_try_failed"] for r in rows)
-    return {"steps": steps, "behaviours": rows, "first_try_failed": failed,
+    return {"steps": steps, "rounds": rounds, "behaviours": rows, "first_try_failed": failed,
             "passed_after_1": sum(r["passed_after_1"] for r in rows),
             "passed_after_3": sum(r["passed_after_3"] for r in rows),
             "pass_rate_after_1": round(sum(r["passed_after_1"] for r in rows) / failed, 3)
@@ -78,16 +78,19 @@ def main() -> None:
     parser.add_argument("--budgets", default="Quick,Quality")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--quality-behaviours", type=int, default=1)
+    parser.add_argument("--quality-rounds", type=int, default=1)
     args = parser.parse_args()
     behaviours = [b.strip() for b in args.behaviours.split(",") if b.strip()]
     os.environ.setdefault("TABRL_HOME", tempfile.mkdtemp(prefix="tabrl-bench-refine-"))
     started = time.monotonic()
     budgets = {}
     for name in (b.strip() for b in args.budgets.split(",")):
-        chosen = behaviours[:args.quality_behaviours] if name == "Quality" else behaviours
-        budgets[name] = _budget(name, PRESETS[name], chosen, args.rounds)
+        quality = name == "Quality"
+        chosen = behaviours[:args.quality_behaviours] if quality else behaviours
+        budgets[name] = _budget(PRESETS[name], chosen,
+                                args.quality_rounds if quality else args.rounds)
     print(json.dumps({"robot": "go1", "provider": "builtin", "judge": "builtin",
-                      "rounds": args.rounds, "init": "parent", "budgets": budgets,
+                      "init": "parent", "budgets": budgets,
                       "wall_s": round(time.monotonic() - started, 1)}, indent=1))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from tabrl_core.providers import Approach
-from tabrl_core.providers.own import STARTER_CODE, YOU, check_code, own_approach
+from tabrl_core.providers.own import STARTER_CODE, check_code, own_approach
 
 EXAMPLE = "The contract's example"
 OWN_KEY = "own_approaches"

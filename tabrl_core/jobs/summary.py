@@ -38,7 +38,8 @@ def approach_rows(status: dict, out: Path, first: int = 1) -> list[dict]:
         for kind, suffix in MEDIA:
             source = job.get("artifacts", {}).get(kind)
             if source and Path(source).exists():
-                target = out / f"{number:02d}-{approach['provider']}-{_slug(approach['name'])}{suffix}"
+                stem = f"{number:02d}-{approach['provider']}-{_slug(approach['name'])}"
+                target = out / f"{stem}{suffix}"
                 shutil.copyfile(source, target)
                 row[kind] = str(target)
         rows.append(row)

@@ -66,9 +66,13 @@ def _revise(parent: Parent, comment: str | None, provider: str, secrets: Mapping
     return revision.approach, revision.changes, None, revision.note
 
 
+def _code_lines(code: str) -> list[str]:
+    return [line.rstrip() for line in code.strip().splitlines() if line.strip()]
+
+
 def _same_code(a: str, b: str) -> bool:
-    normal = lambda code: [line.rstrip() for line in code.strip().splitlines() if line.strip()]  # noqa: E731
-    return normal(a) == normal(b)
+    """Whether two programs differ only in blank lines and trailing spaces."""
+    return _code_lines(a) == _code_lines(b)
 
 
 def prepare(job_id: str, comment: str | None = None, init: str = "parent", *,
