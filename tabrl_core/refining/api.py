@@ -213,8 +213,9 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
     each passes or `rounds` run out; each round trains all its refinements as one run (one
     population). Blocks, reporting progress through `on_progress` (lines of text).
 
-    Returns {"run_id", "rounds": [{round, run_id, refined, passed, failed, errors, wall_s}],
-    "approaches": [{job_id, final_job, passed, versions: lineage}]}. Raises KeyError for an
+    Returns {"run_id", "rounds": [{round, run_id, refined (job ids), passed, failed (by the
+    judge), errors (job id -> why it was not refined or did not train), wall_s}],
+    "approaches": [{job_id, final_job, passed, versions}]}. Raises KeyError for an
     unknown run, RefineError when the run is still training or has no judge verdicts.
     """
     if rounds < 1:
@@ -254,13 +255,15 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
             history.append({"round": round_, "run_id": None, "refined": [], "passed": [],
                             "failed": [], "errors": errors, "wall_s": 0.0})
             break
-        current, _ = _start(parents, rows, steps, start_worker=False)
-        wait_for_run(current, say, label, poll_s, inline_worker)
+        current, refined = _start(parents, rows, steps, start_worker=False)
+        ended = wait_for_run(current, say, label, poll_s, inline_worker)
+        errors |= {j["id"]: f"training {j['state']}: {j['error']}" for j in ended["jobs"]
+                   if j["state"] != "succeeded"}
         verdicts = judge_verdicts(current)
         known.update(verdicts)
         failing = _failing(verdicts)
         passed = [j for j, v in verdicts.items() if v and v.get("passed")]
-        history.append({"round": round_, "run_id": current, "refined": list(verdicts),
+        history.append({"round": round_, "run_id": current, "refined": refined,
                         "passed": passed, "failed": failing, "errors": errors,
                         "wall_s": round(time.monotonic() - started, 1)})
         say(f"{label}: {len(passed)} of {len(rows)} refinements pass their judge")
