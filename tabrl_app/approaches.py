@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import streamlit as st
 
 from tabrl_app import session
+from tabrl_app.editor import own_approaches
 from tabrl_core import Approach, generate_approaches, get_status, start_batch
 from tabrl_core.providers import ProviderConfigError, ProviderResult
 
@@ -80,7 +81,7 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
         st.error(f"Provider settings: {err}")
         return
     results = shown_approaches()
-    valid = trainable(results)
+    valid = trainable(results) + own_approaches(robot, behavior)
     if valid and not generate and st.button(
             "Train all", type="primary", icon=":material/play_arrow:",
             help=f"Train all {len(valid)} valid approaches of every provider together."):

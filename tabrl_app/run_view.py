@@ -7,6 +7,7 @@ import streamlit as st
 
 from tabrl_app.display import ACTIVE_STATES, date, duration, state_badge
 from tabrl_app.grid import grid_html, grid_video_path
+from tabrl_app.refine_view import refine_panel, shown_jobs
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
 from tabrl_core.jobs.view import grid_cells
@@ -21,6 +22,7 @@ def run_view(run_id: str, *, key: str = "") -> None:
     st.caption(f"Run `{run_id}` · {run['robot']} · “{run['behavior']}” · "
                f"{run['steps']:,} steps · {run['backend']} · started {date(run['created'])}")
     _videos(status, key)
+    refine_panel(status, key)
     if any(s in ACTIVE_STATES for s in states):
         _live_progress(run_id, states, key)
     else:
@@ -101,7 +103,7 @@ def _curves(jobs: list[dict], labels: dict[str, str]) -> None:
 def _videos(status: dict, key: str) -> None:
     """The synchronized grid (rows are providers, columns approaches; a note where no video is)
     and, on request, the grid as one MP4."""
-    jobs = status["jobs"]
+    jobs = shown_jobs(status, key)
     if not any("video" in j["artifacts"] for j in jobs):
         return
     cells = grid_cells(jobs, provider_labels())

@@ -10,6 +10,7 @@ import streamlit as st
 
 from tabrl_core import get_status, hosting, provider_statuses
 from tabrl_core.providers import ProviderConfigError
+from tabrl_core.providers.own import YOU
 from tabrl_core.training import warmup
 
 KEPT_KEYS = ("behavior", "steps", "backend")
@@ -141,8 +142,9 @@ def providers() -> list[dict]:
 
 
 def provider_labels() -> dict[str, str]:
-    """Provider id -> display name ('builtin' -> 'Built-in'); {} when the settings are broken."""
+    """Provider id -> display name ('builtin' -> 'Built-in', 'you' -> 'You'); only 'you' when
+    the settings are broken."""
     try:
-        return {p["id"]: p["label"] for p in providers()}
+        return {p["id"]: p["label"] for p in providers()} | {YOU: "You"}
     except ProviderConfigError:
-        return {}
+        return {YOU: "You"}

@@ -168,15 +168,17 @@ def _repair(client, config: ProviderConfig, robot: str, behavior: str,
 
 
 def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
-                    secrets: Mapping | None = None) -> Revision:
+                    secrets: Mapping | None = None,
+                    keys: Mapping[str, str] | None = None) -> Revision:
     """Ask LLM `provider` for the one revised approach `prompt` (build_refine_prompt) requests;
-    it is validated and, if invalid, gets one repair round like any design.
+    it is validated and, if invalid, gets one repair round like any design. `secrets` and
+    `keys` (session keys) configure the provider as for generate_approaches.
 
     Raises ValueError for an unknown provider or the built-in one (it refines offline, see
     builtin_refine); ProviderError when the provider is not configured, its call fails, or the
     revision is still invalid after the repair round.
     """
-    config = select_configs([provider], secrets)[0]
+    config = select_configs([provider], secrets, keys)[0]
     if config.kind == "builtin":
         raise ValueError("the built-in designer refines offline (providers.builtin_refine)")
     if not config.configured:
