@@ -58,12 +58,12 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
 
 def _approach_card(approach: Approach) -> None:
     with st.container(border=True, height="stretch"):
-        st.markdown(f"**{approach.name}**")
+        st.text(approach.name)  # names, descriptions and errors come from LLMs: plain text
         if approach.valid:
             st.badge("valid", icon=":material/check:", color="green")
         else:
             st.badge("rejected", icon=":material/close:", color="red")
-            st.caption(approach.error or "")
+            st.text(approach.error or "")
         st.text(approach.description)
         with st.expander("Reward code"):
             st.code(approach.code, language="python")

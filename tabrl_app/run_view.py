@@ -1,16 +1,17 @@
-"""A run: its jobs' progress (polled while it trains), the video grid and the training curves."""
+"""A run: its jobs' progress (polled while it trains), the judge's scoreboard, the video grid
+with each approach's verdict, the judge program, and the training curves."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from tabrl_app.display import ACTIVE_STATES, date, duration, state_badge
-from tabrl_app.grid import GridCell, grid_html, grid_video_path
+from tabrl_app import judge_view
+from tabrl_app.display import date, state_badge
+from tabrl_app.grid import grid_html, grid_video_path
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
+from tabrl_core.jobs.view import ACTIVE_STATES, duration, grid_cells
 from tabrl_core.media import grid_export
 
 
@@ -53,7 +54,7 @@ def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
 def _job_row(job: dict, provider: str, key: str) -> None:
     with st.container(border=True):
         name, bar, actions = st.columns([3, 6, 2], vertical_alignment="center")
-        name.markdown(f"**{job['name']}**")
+        name.text(job["name"])  # written by an LLM: plain text
         name.caption(provider)
         with bar:
             eta = f" · ETA {duration(job['eta_s'])}" if job["state"] == "running" else ""
@@ -99,21 +100,15 @@ def _curves(jobs: list[dict], labels: dict[str, str]) -> None:
 
 
 def _videos(status: dict, key: str) -> None:
-    """The synchronized grid (rows are providers, columns approaches; a note where no video is)
+    """The scoreboard, then the synchronized grid (rows are providers, columns approaches, each
+    cell with its verdict and the best one marked; a note where no video is), the judge program
     and, on request, the grid as one MP4."""
     jobs = status["jobs"]
     if not any("video" in j["artifacts"] for j in jobs):
         return
     labels = provider_labels()
-    columns: dict[str, int] = {}
-    cells = []
-    for job in jobs:
-        column = columns[job["provider"]] = columns.get(job["provider"], -1) + 1
-        media = {k: Path(v) for k, v in job["artifacts"].items() if Path(v).is_file()}
-        note = "" if "video" in media else f"{job['state']}: {job['error'] or 'no video yet'}"
-        cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
-                              media.get("video"), media.get("gif"), media.get("thumbnail"),
-                              _caption(job), note))
+    judge_view.scoreboard(status, labels)
+    cells = grid_cells(jobs, labels, gifs=True)
     clips = [c for c in cells if c.video]
     grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
     if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",
@@ -122,16 +117,8 @@ def _videos(status: dict, key: str) -> None:
             with st.spinner("Tiling the videos into one MP4…"):
                 grid_export([c.video for c in clips],
                             [f"{c.provider} · {c.approach}" for c in clips], grid_mp4,
-                            columns=max(columns.values()) + 1)
+                            columns=max(c.column for c in cells) + 1)
         except (RuntimeError, OSError, ValueError) as err:
             st.error(f"The grid MP4 could not be made: {err}")
     st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
-
-
-def _caption(job: dict) -> str:
-    """The clip's return, how far the base moved (start to end) and the time it stood upright."""
-    stats = job["stats"]
-    if "episode_return" not in stats:
-        return ""
-    return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m · "
-            f"upright {stats['upright_fraction']:.0%}")
+    judge_view.judge_program(status, labels)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from tabrl_app import approaches
-from tabrl_app.display import duration
 from tabrl_app.session import backend
 from tabrl_core import estimate, hosting, list_models
 from tabrl_core.budgets import PRESETS, STEPS_INCREMENT, STEPS_MAX_LOCAL, STEPS_MIN
+from tabrl_core.jobs.view import duration
 from tabrl_core.robots import MenagerieDownloadError, fetch_menagerie_model
 
 EXAMPLES = (

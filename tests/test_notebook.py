@@ -162,9 +162,10 @@ def test_verdicts_show_in_the_jobs_table_under_each_video_and_in_the_results():
     assert "&lt;i&gt;upright&lt;/i&gt; 0.5 &gt;= 0.8 missed" in page and "<i>" not in page
     assert "<b>Ranking</b>: Approach 1 (1.00, passed) › Approach 2 (0.70)" in page
     assert "Built-in: mean 0.85, 1 of 2 passed" in page
-    captions = [c["stats"] for c in grid_data(page)["rows"][0]["cells"]]
-    assert captions[0].endswith("· judge 1.00 passed · by builtin")
-    assert captions[2].endswith("· judge not judged: trajectory predates the judge")
+    cells = grid_data(page)["rows"][0]["cells"]
+    assert [(c["judge"]["score"], c["judge"]["passed"], c["best"]) for c in cells] == [
+        (1.0, True, True), (0.7, False, False), (None, None, False)]
+    assert cells[2]["judge"]["verdict"] == "not judged: trajectory predates the judge"
     results = results_frame(status)
     _assert_dtypes(results, RESULT_COLUMNS)
     assert list(results["rank"]) == [1, 2, pd.NA]

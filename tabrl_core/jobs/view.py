@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tabrl_core.judging.verdict import ranking
 from tabrl_core.media.grid_html import GridCell
 
 ACTIVE_STATES = ("queued", "running")
@@ -33,20 +34,20 @@ def verdict_text(judge: dict | None) -> str:
 
 
 def caption(job: dict) -> str:
-    """The clip's return, how far the base moved, the time it stood upright, and its verdict."""
+    """The clip's return, how far the base moved and the time it stood upright (its verdict has
+    a place of its own in the cell)."""
     stats = job["stats"]
-    parts = []
-    if "episode_return" in stats:
-        parts.append(f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
-                     f" · upright {stats['upright_fraction']:.0%}")
-    if verdict := verdict_text(job.get("judge")):
-        parts.append(f"judge {verdict}")
-    return " · ".join(parts)
+    if "episode_return" not in stats:
+        return ""
+    return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
+            f" · upright {stats['upright_fraction']:.0%}")
 
 
-def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
-    """One cell per job (rows are providers, columns their approaches); a job whose video is
-    missing or not made yet gets a note that says so instead of a video."""
+def grid_cells(jobs: list[dict], labels: dict[str, str], *, gifs: bool = False) -> list[GridCell]:
+    """One cell per job (rows are providers, columns their approaches) with its verdict, the
+    run's best approach marked; a job whose video is missing or not made yet gets a note that
+    says so instead of a video. `gifs` adds each clip's GIF (a download link in the cell)."""
+    best = next((r["job_id"] for r in ranking(jobs)), None)
     columns: dict[str, int] = {}
     cells = []
     for job in jobs:
@@ -59,8 +60,9 @@ def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
         else:
             note = f"{job['state']}: {job['error'] or 'no video yet'}"
         cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
-                              media.get("video"), None, media.get("thumbnail"), caption(job),
-                              note))
+                              media.get("video"), media.get("gif") if gifs else None,
+                              media.get("thumbnail"), caption(job), note, job.get("judge"),
+                              job["id"] == best))
     return cells
 
 
