@@ -9,8 +9,8 @@ import streamlit as st
 from tabrl_app.display import date
 from tabrl_core.research import list_benchmarks, load_benchmark
 
-COLUMNS = ["benchmark", "suite", "tasks", "failed tasks", "providers", "steps", "backend",
-           "date", "folder"]
+COLUMNS = ["benchmark", "suite", "tasks", "failed tasks", "providers", "judge", "steps",
+           "backend", "date", "folder"]
 RESULT_COLUMNS = ["task", "robot", "behavior", "provider", "approach", "state", "passed",
                   "judge_score", "verdict", "mean_return", "error"]
 
@@ -19,7 +19,8 @@ def benchmarks_frame() -> pd.DataFrame:
     """Every indexed benchmark, newest first, as a table."""
     rows = [{"benchmark": b["id"], "suite": b.get("suite"), "tasks": b.get("tasks"),
              "failed tasks": len(b.get("failed_tasks", [])),
-             "providers": ", ".join(b.get("providers", [])), "steps": b.get("steps"),
+             "providers": ", ".join(b.get("providers", [])), "judge": b.get("judge"),
+             "steps": b.get("steps"),
              "backend": b.get("backend"),
              "date": date(b["finished"]) if b.get("finished") else None,
              "folder": b["dir"] if b["available"] else f"{b['dir']} (missing)"}

@@ -9,6 +9,7 @@ The notebook API (it mirrors the design document's endpoints)::
     tabrl.get_status(batch.id)                            # GET  /api/training/{id}/status
     tabrl.render(job_id)                                  # POST /api/training/render
     tabrl.judge(run_id)                                   # judge the videos again
+    tabrl.refine(job_id, "land softer")                   # the next version of one approach
 
 In Jupyter (see tabrl_core.notebook): the batch shows its progress live and then its video grid;
 `tabrl.wait(id)`, `tabrl.results(id)` and `tabrl.curves(id)` (DataFrames), `tabrl.show(id)`,
@@ -35,6 +36,8 @@ _EXPORTS = {
     "generate_approaches": "tabrl_core.providers",
     "provider_statuses": "tabrl_core.providers",
     "Approach": "tabrl_core.providers",
+    "own_approach": "tabrl_core.providers.own",
+    "check_code": "tabrl_core.providers.own",
     "compile_reward": "tabrl_core.rewards",
     "compile_rewards": "tabrl_core.rewards",
     "RewardValidationError": "tabrl_core.rewards",
@@ -58,6 +61,10 @@ _EXPORTS = {
     "Run": "tabrl_core.notebook",
     "Job": "tabrl_core.notebook",
     "UnknownRunError": "tabrl_core.notebook",
+    "refine": "tabrl_core.refine",
+    "auto_refine": "tabrl_core.refine",
+    "lineage": "tabrl_core.refine",
+    "RefineError": "tabrl_core.refine",
     "train_population": "tabrl_core.training",
     "TrainConfig": "tabrl_core.training",
     "load_checkpoint": "tabrl_core.training",

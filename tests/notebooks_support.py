@@ -10,10 +10,10 @@ import nbclient
 import nbconvert
 import nbformat
 
+from browser_support import ARTIFACTS
 from jobs_support import stop_workers
 
 ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = Path(os.environ.get("TABRL_TEST_ARTIFACTS") or ROOT / "test-artifacts")
 
 
 def execute(notebook: nbformat.NotebookNode, home: Path, monkeypatch, *, cwd: Path = ROOT,

@@ -8,7 +8,9 @@ import re
 
 import nbformat
 import pytest
+from playwright.sync_api import sync_playwright
 
+from browser_support import ARTIFACTS, launch
 from notebooks_support import ROOT, execute, export_html, outputs
 
 pytestmark = pytest.mark.slow
@@ -18,8 +20,27 @@ EXAMPLES = ROOT / "examples"
 def _run(name: str, home, monkeypatch) -> nbformat.NotebookNode:
     notebook = execute(nbformat.read(EXAMPLES / f"{name}.ipynb", as_version=4), home,
                        monkeypatch, cwd=EXAMPLES)
-    nbformat.write(notebook, export_html(notebook, name).with_suffix(".ipynb"))
+    nbformat.write(notebook, ARTIFACTS / f"{name}.ipynb")
     return notebook
+
+
+def _play_exported_grid(notebook, name: str) -> list[float]:
+    """Open the notebook exported to HTML in Chromium; once the first grid's videos can play,
+    screenshot its cell (test-artifacts/<name>-grid.png) and return the videos' times."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(export_html(notebook, name).as_uri())
+        cell = page.locator(".jp-Cell", has=page.locator("iframe.tabrl-grid")).first
+        cell.scroll_into_view_if_needed()
+        grid = next(f for f in page.frames if f != page.main_frame)
+        grid.wait_for_function("[...document.querySelectorAll('video')]"
+                               ".every(v => v.readyState >= 2 && v.currentTime > 1)",
+                               timeout=60_000)  # they started playing by themselves
+        cell.screenshot(path=ARTIFACTS / f"{name}-grid.png")
+        times = grid.evaluate("[...document.querySelectorAll('video')].map(v => v.currentTime)")
+        browser.close()
+    return times
 
 
 def _cell(notebook, source_start: str, *, exact: bool = False):
@@ -43,6 +64,8 @@ def test_compare_reward_designs(tmp_path, monkeypatch):
     assert _videos(outputs(_cell(notebook, "tabrl.show"))[0]) == 3
     run_view = outputs(_cell(notebook, "run", exact=True))[0]
     assert _videos(run_view) == 3 and "Mean return" in run_view
+    times = _play_exported_grid(notebook, "compare_reward_designs")
+    assert len(times) == 3 and max(times) - min(times) < 0.1
 
 
 def test_reopen_a_run(tmp_path, monkeypatch):

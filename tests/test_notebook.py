@@ -21,11 +21,11 @@ import pytest
 import app_runs
 import tabrl_core as tabrl
 from tabrl_core.jobs.queue import claim_next_group
-from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
-from tabrl_core.notebook import CURVE_COLUMNS, RESULT_COLUMNS, Status, waiting
-from tabrl_core.notebook.tables import results_frame
+from tabrl_core.jobs.records import JobOutcome, JobRef, finish_job, write_progress
+from tabrl_core.jobs.view import VERDICT_GRACE_S
+from tabrl_core.notebook import CURVE_COLUMNS, RESULT_COLUMNS, waiting
 from tabrl_core.providers import Approach
-from tabrl_core.store import opened
+from tabrl_core.store import opened, record_artifact, transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,47 +129,47 @@ def test_a_run_whose_videos_were_deleted_says_which_are_missing():
     assert tabrl.results(run_id)["artifact_problems"][1] == [f"video missing: {video}"]
 
 
-def judged(status: dict) -> dict:
-    """`status` with the judge's verdicts, ranking and scoreboard as get_status carries them once
-    a run is judged (docs/judging.md): one pass, one miss, one not judged."""
-    checks = [{"name": "roll_rate", "value": 1.9, "target": ">= 1.5", "passed": True,
-               "score": 1.0},
-              {"name": "<i>upright</i>", "value": 0.5, "target": ">= 0.8", "passed": False,
-               "score": 0.4}]
-    verdicts = [
-        {"score": 1.0, "passed": True, "verdict": "passed all 1 checks", "by": "builtin",
-         "checks": checks[:1]},
-        {"score": 0.7, "passed": False, "verdict": "failed 1 of 2 checks: <i>upright</i> 0.5",
-         "by": "code:anthropic", "checks": checks},
-        {"score": None, "passed": None, "verdict": "not judged: trajectory predates the judge",
-         "by": "builtin", "checks": []}]
-    jobs = status["jobs"]
-    for job, verdict in zip(jobs, verdicts):
-        job["judge"] = verdict
-    status["ranking"] = [{"job_id": j["id"], "provider": j["provider"], "name": j["name"],
-                          "score": j["judge"]["score"], "passed": j["judge"]["passed"]}
-                         for j in jobs[:2]]
-    status["providers"] = {"builtin": {"approaches": 3, "judged": 2, "passes": 1,
-                                       "mean_score": 0.85, "best_score": 1.0}}
-    return status
+def judged_run() -> str:
+    """A finished run whose three jobs hold verdicts made by the judge's own functions, stored
+    as `judge_run` stores them: one passed, one failed a check, one not judged."""
+    from tabrl_core.judging.program import CheckResult
+    from tabrl_core.judging.verdict import not_judged, verdict
+
+    run_id = app_runs.finished_run()
+    roll = CheckResult("roll_rate", "at_least", 1.9, (1.5,))
+    upright = CheckResult("<i>upright</i>", "at_least", 0.5, (0.8,))
+    verdicts = [verdict([roll], "builtin"), verdict([roll, upright], "code:anthropic"),
+                not_judged("trajectory predates the judge", "builtin")]
+    with opened() as conn:
+        conn.executemany("UPDATE jobs SET judge = ? WHERE id = ?",
+                         [(json.dumps(v), j["id"])
+                          for v, j in zip(verdicts, tabrl.get_status(run_id)["jobs"])])
+        conn.execute("UPDATE runs SET judge_provider = 'builtin', judge_valid = 1,"
+                     " judge_code = 'def judge(t):\n    return {}  # <b>' WHERE id = ?",
+                     (run_id,))
+    return run_id
 
 
 def test_verdicts_show_in_the_jobs_table_under_each_video_and_in_the_results():
-    status = judged(tabrl.get_status(app_runs.finished_run()))
-    page = Status(status)._repr_html_()
-    assert "1.00 passed · by builtin" in page and "0.70 failed · by code:anthropic" in page
+    run_id = judged_run()
+    page = tabrl.run(run_id)._repr_html_()
+    assert "1.00 passed · by builtin" in page and "failed · by code:anthropic" in page
     assert "not judged: trajectory predates the judge" in page
     assert "&lt;i&gt;upright&lt;/i&gt; 0.5 &gt;= 0.8 missed" in page and "<i>" not in page
-    assert "<b>Ranking</b>: Approach 1 (1.00, passed) › Approach 2 (0.70)" in page
-    assert "Built-in: mean 0.85, 1 of 2 passed" in page
+    assert re.search(r"<b>Ranking</b>: Approach 1 \(1.00, passed\) › Approach 2 \(0.\d\d\)",
+                     page)
+    assert "Built-in: mean " in page and "1 of 2 passed" in page
+    assert "Judge program (by builtin)" in page and "# &lt;b&gt;" in page
     cells = grid_data(page)["rows"][0]["cells"]
-    assert [(c["judge"]["score"], c["judge"]["passed"], c["best"]) for c in cells] == [
-        (1.0, True, True), (0.7, False, False), (None, None, False)]
+    assert [(c["judge"]["passed"], c["best"]) for c in cells] == [
+        (True, True), (False, False), (None, False)]
+    assert cells[0]["judge"]["score"] == 1.0
     assert cells[2]["judge"]["verdict"] == "not judged: trajectory predates the judge"
-    results = results_frame(status)
+    results = tabrl.results(run_id)
     _assert_dtypes(results, RESULT_COLUMNS)
     assert list(results["rank"]) == [1, 2, pd.NA]
-    assert list(results["judge_score"].fillna(-1)) == [1.0, 0.7, -1]
+    assert results["judge_score"][0] == 1.0 and 0 < results["judge_score"][1] < 1
+    assert pd.isna(results["judge_score"][2])
     assert list(results["judge_passed"].fillna(False)) == [True, False, False]
     assert results["judge_verdict"][2] == "not judged: trajectory predates the judge"
     assert results["judge"][1]["by"] == "code:anthropic"
@@ -258,33 +258,80 @@ def test_wait_times_out_naming_the_run_and_leaves_it_queued():
     assert tabrl.get_status(run_id)["counts"]["queued"] == 3
 
 
-def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs():
-    run_id = running_run()
+def wait_while(run_id: str, change, monkeypatch) -> dict:
+    """`tabrl.wait(run_id)` while another thread, once wait has polled the store, makes
+    `change()` (as a worker or the judge would); returns what wait returned."""
     polled = threading.Event()
-
-    def finish_when_polled() -> None:
-        polled.wait(30)
-        with opened() as conn:
-            for job in tabrl.get_status(run_id)["jobs"]:
-                finish_job(conn, tabrl.jobs.records.JobRef(job["id"], job["attempt"]),
-                           JobOutcome("failed", "stopped by the test"))
-
     real_fetch = waiting.fetch_status
 
     def fetch(id_):
         polled.set()
         return real_fetch(id_)
 
-    finisher = threading.Thread(target=finish_when_polled)
-    finisher.start()
+    def change_once_polled() -> None:
+        polled.wait(30)
+        change()
+
+    monkeypatch.setattr(waiting, "fetch_status", fetch)
+    changer = threading.Thread(target=change_once_polled)
+    changer.start()
     try:
-        waiting.fetch_status = fetch
-        status = tabrl.wait(run_id, timeout=60, poll_s=0.05)
+        return tabrl.wait(run_id, timeout=60, poll_s=0.05)
     finally:
-        waiting.fetch_status = real_fetch
-        finisher.join()
+        changer.join()
+
+
+def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs(monkeypatch):
+    run_id = running_run()
+
+    def finish() -> None:
+        with opened() as conn:
+            for job in tabrl.get_status(run_id)["jobs"]:
+                finish_job(conn, JobRef(job["id"], job["attempt"]),
+                           JobOutcome("failed", "stopped by the test"))
+
+    status = wait_while(run_id, finish, monkeypatch)
     assert status["state"] == "finished" and status["counts"]["failed"] == 3
     assert "<table>" in status._repr_html_()
+
+
+def trained_unjudged_run() -> str:
+    """A run whose jobs have just succeeded, each with a trajectory, and are not judged yet: a
+    worker's state between the last job and its judging."""
+    run_id = app_runs.finished_run()
+    with opened() as conn, transaction(conn):
+        for job in tabrl.get_status(run_id)["jobs"]:
+            path = Path(job["artifacts"]["video"]).with_name("trajectory.npz")
+            path.write_bytes(b"rollout")
+            record_artifact(conn, job["id"], job["attempt"], "trajectory", path)
+    return run_id
+
+
+def test_wait_also_waits_for_the_judge_of_a_run_that_just_ended(monkeypatch):
+    from tabrl_core.judging.verdict import not_judged
+
+    run_id = trained_unjudged_run()
+    with pytest.raises(TimeoutError, match=rf"run {run_id} did not finish within 0.3 s "
+                                           r"\(being judged\)"):
+        tabrl.wait(run_id, timeout=0.3)
+    assert "the judge is grading the rollouts" in tabrl.run(run_id)._repr_html_()
+
+    def judge() -> None:
+        with opened() as conn:
+            conn.execute("UPDATE jobs SET judge = ? WHERE run = ?",
+                         (json.dumps(not_judged("a test verdict", "builtin")), run_id))
+
+    status = wait_while(run_id, judge, monkeypatch)
+    assert [j["judge"]["verdict"] for j in status["jobs"]] == ["not judged: a test verdict"] * 3
+
+
+def test_a_run_that_ended_long_ago_without_verdicts_is_not_waited_for():
+    run_id = trained_unjudged_run()
+    with opened() as conn:
+        conn.execute("UPDATE jobs SET finished = finished - ? WHERE run = ?",
+                     (VERDICT_GRACE_S + 1, run_id))
+    assert tabrl.wait(run_id, timeout=5).settled
+    assert "grading" not in tabrl.run(run_id)._repr_html_()
 
 
 def test_an_interrupt_stops_only_the_waiting_and_says_how_to_reattach(monkeypatch, capsys):

@@ -20,7 +20,7 @@ from tabrl_core.jobs.remote import run_remote_batch
 from tabrl_core.research import export_policy, export_run, list_benchmarks, run_benchmark
 from tabrl_core.research.results import LEADERBOARD_COLUMNS, RESULTS_SCHEMA
 from tabrl_core.research.suite import Task
-from tabrl_core.training.config import STEPS_MIN
+from tabrl_core.budgets import STEPS_MIN
 
 from jobs_support import TINY
 from test_modal_backend import fake  # noqa: F401  (the patched Modal client fixture)
@@ -71,8 +71,11 @@ def test_every_approach_is_trained_rendered_and_recorded(bench):
     assert pendulum["job_id"].str.startswith("job-").all()
     for gif in pendulum["gif"]:
         assert (bench.out / gif).read_bytes()[:6] in (b"GIF87a", b"GIF89a")
+    assert set(pendulum["judge_by"]) == {"builtin"}  # one judge for the whole suite
+    assert pendulum["judge_score"].between(0, 1).all() and pendulum["passed"].notna().all()
     for checks in pendulum["judge_checks"]:
-        assert isinstance(json.loads(checks), list)
+        assert json.loads(checks) and {"name", "value", "target", "passed"} <= set(
+            json.loads(checks)[0])
     assert (pendulum["input_tokens"] == 0).all() and (pendulum["cost_usd"] == 0).all()
 
 
@@ -177,6 +180,7 @@ def test_on_modal_the_tasks_fan_out_as_parallel_calls(fake, tmp_path):  # noqa: 
     results = pq.read_table(tmp_path / "out" / "results.parquet").to_pandas()
     first, second = results[results["task"] == 1], results[results["task"] == 2]
     assert set(first["state"]) == {"succeeded"} and first["gif"].notna().all()
+    assert first["judge_score"].notna().all()  # judged after the call was collected
     assert set(second["state"]) == {"failed"}
     assert second["error"].str.contains("CUDA out of memory").all()
     assert results[results["task"] == 3]["error"].str.contains("unknown robot").all()

@@ -82,6 +82,28 @@ def test_the_cli_rejects_an_unknown_provider_before_any_work(tmp_path, capsys):
     assert status == 2 and "unknown provider 'nope'" in capsys.readouterr().err
 
 
+def test_the_cli_rejects_an_unknown_judge_before_any_work(tmp_path, capsys):
+    suite = tmp_path / "suite.csv"
+    suite.write_text("robot,behavior\ngo1,walk\n")
+    status = cli.main(["benchmark", str(suite), "--judge", "oracle", "--out",
+                       str(tmp_path / "out")])
+    assert status == 2 and "unknown provider 'oracle'" in capsys.readouterr().err
+
+
+def test_a_suite_of_only_unknown_robots_still_writes_every_file(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TABRL_HOME", str(tmp_path / "home"))
+    suite = tmp_path / "suite.csv"
+    suite.write_text("robot,behavior\nrobodog,walk\nrobocat,sit\n")
+    out = tmp_path / "out"
+    status = cli.main(["benchmark", str(suite), "--out", str(out), "--judge", "builtin"])
+    assert status == 1  # every task failed, each alone, and the files say why
+    assert capsys.readouterr().out.strip() == str(out / "report.html")
+    board = (out / "leaderboard.csv").read_text().splitlines()
+    assert board[1].startswith("builtin,,2,0,0.0,0.0,0,0,")
+    report = (out / "report.html").read_text()
+    assert "unknown robot &#x27;robodog&#x27;" in report and "robocat" in report
+
+
 def test_token_shares_add_up():
     assert shares(10, 3) == [4, 3, 3] and sum(shares(7, 3)) == 7 and shares(5, 0) == []
 

@@ -25,6 +25,7 @@ from tabrl_core.rewards.contract import RobotContract, contract_for
 
 PI = math.pi
 MAX_WORDS = 200  # longer texts are read up to here, with a note
+TURN_RATE = 1.5  # rad/s: how fast a turn by an angle goes when the text gives no time
 MAX_PHASES = 6  # more are dropped with a note (each phase is one reward component)
 
 
@@ -53,6 +54,7 @@ def _table() -> dict[tuple[str, ...], tuple[str, object]]:
     sources = [
         ("seq", {p: None for p in ph.SEQUENCE}), ("without", {p: None for p in ph.WITHOUT}),
         ("and", {p: None for p in ph.CONCURRENT}), ("neg", {p: None for p in ph.NEGATIONS}),
+        ("safety", {p: None for p in ph.SAFETY}),
         ("until", {p: None for p in ph.UNTIL}), ("repeat", {p: None for p in ph.REPEAT}),
         ("on_side", ph.ON_SIDE), ("action", ph.ACTIONS), ("style", ph.STYLES),
         ("direction", ph.DIRECTIONS), ("raise_word", {p: None for p in ph.RAISE_WORDS}),
@@ -175,74 +177,87 @@ class Clause:
 
 
 def _clauses(items: list[Item]) -> list[Clause]:
-    """Items cut into clauses at connectors, each clause read into a `Clause`."""
-    clauses = [Clause("start")]
-    pending_neg = False
+    """Items cut into clauses at connectors ("then", "and", "without", punctuation); each
+    clause read into a `Clause`. Connectors with nothing before them only set the joiner."""
+    clauses, joiner, part = [], "start", []
+    for item in items + [Item("seq", None, "")]:
+        if item.cat not in ("seq", "and", "without"):
+            part.append(item)
+            continue
+        if any(i.cat != "neg" for i in part):
+            clauses.append(_read_clause(joiner, part))
+            joiner, part = item.cat, []
+        elif joiner != "start" and item.cat != "and":
+            joiner = item.cat
+    return clauses or [Clause("start")]
+
+
+def _read_clause(joiner: str, items: list[Item]) -> Clause:
+    """One clause's items: each action collects the directions and numbers after it (those
+    before the first action go to it too); "not" negates the next action or direction."""
+    clause = Clause(joiner)
+    negate = joiner == "without"
     for k, item in enumerate(items):
-        clause = clauses[-1]
-        if item.cat in ("seq", "and", "without"):
-            if clause.uses or clause.body or clause.tilt or clause.free_directions \
-                    or clause.styles or clause.repeat or clause.until or clause.free_quantities:
-                clauses.append(Clause(item.cat))
-            elif item.cat == "seq" or clause.joiner == "start":
-                clause.joiner = "seq" if clause.joiner != "start" else "start"
-            elif item.cat == "without":
-                clause.joiner = "without"
-            pending_neg = item.cat == "without"
-            continue
-        if clause.until and item.cat not in ("action",):
+        after = items[k + 1] if k + 1 < len(items) else None
+        if clause.until:
             clause.until.append(item)
-            continue
-        if item.cat == "neg":
-            pending_neg = True
+        elif item.cat == "neg":
+            negate = True
         elif item.cat == "action":
-            use = Use(item.value, pending_neg or clause.joiner == "without", item.text)
-            use.directions += clause.free_directions if not clause.uses else []
-            use.quantities += clause.free_quantities if not clause.uses else []
+            use = Use(item.value, negate, item.text)
             if not clause.uses:
+                use.directions, use.quantities = clause.free_directions, clause.free_quantities
                 clause.free_directions, clause.free_quantities = [], []
             clause.uses.append(use)
-            pending_neg = False
-        elif item.cat == "direction":  # belongs to the action before it ("move forward")
-            if pending_neg:
+            negate = False
+        elif item.cat == "direction":
+            if negate:
                 clause.negated_directions.append(item.value)
             elif clause.uses:
                 clause.uses[-1].directions.append((item.value, item.text))
             else:
                 clause.free_directions.append((item.value, item.text))
         elif item.cat == "quantity":
-            q = item.value
-            if q.dimension == "duration":
-                clause.duration = q.value
-            elif clause.uses:
-                clause.uses[-1].quantities.append(q)
-            else:
-                clause.free_quantities.append(q)
-        elif item.cat == "style":
-            clause.styles.append(item.value)
+            _read_quantity(clause, item.value)
         elif item.cat in ("body", "part"):
             before = items[k - 1].cat if k else ""
-            after = items[k + 1] if k + 1 < len(items) else None
-            raised_after = after is not None and (
-                after.cat == "raise_word" or after.value == "up"
-                or (after.cat == "action" and after.value.kind == "raise"))
             clause.body.append((item.value, "on" if before == "on_word" else
-                                "raised" if raised_after else ""))
-        elif item.cat == "on_side":
-            clause.tilt.append(("roll", item.value))
-        elif item.cat == "base_part":
-            axis, sign = item.value
-            after = items[k + 1] if k + 1 < len(items) else None
-            if axis and after is not None and after.cat == "direction" \
-                    and after.value in ("up", "down"):
-                clause.tilt.append((axis, sign * (0.25 if after.value == "down" else -0.25)))
-        elif item.cat == "until":
-            clause.until.append(item)
-        elif item.cat == "repeat":
-            clause.repeat = True
-        elif item.cat == "unknown":
-            clause.unknown.append(item.value)
-    return clauses
+                                "raised" if _raises(after) else ""))
+        else:
+            _read_modifier(clause, item, after)
+    return clause
+
+
+def _read_quantity(clause: Clause, q: Quantity) -> None:
+    if q.dimension == "duration":
+        clause.duration = q.value
+    elif clause.uses:
+        clause.uses[-1].quantities.append(q)
+    else:
+        clause.free_quantities.append(q)
+
+
+def _raises(after: Item | None) -> bool:
+    """Whether the words after a body group lift it ("front legs up", "paw raised")."""
+    return after is not None and (after.cat == "raise_word" or after.value == "up"
+                                  or (after.cat == "action" and after.value.kind == "raise"))
+
+
+def _read_modifier(clause: Clause, item: Item, after: Item | None) -> None:
+    if item.cat == "style":
+        clause.styles.append(item.value)
+    elif item.cat == "on_side":
+        clause.tilt.append(("roll", item.value))
+    elif item.cat == "base_part":  # "nose down", "tail up"
+        axis, sign = item.value
+        if axis and after is not None and after.value in ("up", "down"):
+            clause.tilt.append((axis, sign * (0.25 if after.value == "down" else -0.25)))
+    elif item.cat == "until":
+        clause.until.append(item)
+    elif item.cat == "repeat":
+        clause.repeat = True
+    elif item.cat == "unknown":
+        clause.unknown.append(item.value)
 
 
 # Phase building.
@@ -263,6 +278,8 @@ class Draft:
     distance: float | None = None
     height: float | None = None  # fraction of the standing height
     hop: float | None = None  # fraction of the standing height
+    height_m: float | None = None  # a height the text gives in metres (wins over `height`)
+    hop_m: float | None = None  # a jump height the text gives in metres
     roll: float | None = None
     pitch: float | None = None
     rotation: tuple[str, float] | None = None
@@ -281,22 +298,25 @@ class Draft:
     steady: bool = False
     low: bool = False
     default_speed: float = 0.0  # a move with no direction goes forward at this speed
+    exact_speed: bool = False  # the text gave the speed in m/s
+    exact_freq: bool = False  # the text gave the frequency in Hz
     notes: list[str] = field(default_factory=list)
     set_by: dict[str, str] = field(default_factory=dict)  # field -> the words that set it
 
     def put(self, name: str, value, words: str) -> None:
         """Set a target; a second, different value for it is a conflict: keep the first."""
         old = getattr(self, name)
-        if old is not None and name in self.set_by and not _same(old, value):
-            self.notes.append(f"'{self.set_by[name]}' and '{words}' conflict; kept "
-                              f"'{self.set_by[name]}'.")
+        if old is not None and name in self.set_by:
+            if not _same(old, value):
+                self.notes.append(f"'{self.set_by[name]}' and '{words}' conflict; kept "
+                                  f"'{self.set_by[name]}'.")
             return
         setattr(self, name, value)
         self.set_by.setdefault(name, words)
 
 
 def _same(a, b) -> bool:
-    """Same-signed numbers agree (the first is kept quietly); opposite ones conflict."""
+    """Same-signed numbers agree (the first is kept, quietly); opposite ones conflict."""
     if isinstance(a, float) and isinstance(b, float):
         return math.isclose(a, b, abs_tol=1e-9) or a * b > 0
     return a == b
@@ -345,15 +365,13 @@ def _apply_use(d: Draft, use: Use, body: Body, has_body: bool) -> None:
     if a.pitch is not None:
         d.put("pitch", a.pitch, words)
     if a.roll is not None:
-        sign = 1.0 if "right" in dirs else -1.0 if a.direction == "left" else 1.0
+        sign = 1.0 if "right" in dirs or a.direction != "left" else -1.0  # roll > 0 leans right
         d.put("roll", sign * abs(a.roll), words)
     if a.hop:
         d.put("hop", a.hop, words)
     if a.rotation:
         axis, total = a.rotation
         if axis == "roll" and "left" in dirs:
-            total = -total
-        if axis == "pitch" and "forward" in dirs and total < 0 and use.text.startswith("flip"):
             total = -total
         d.put("rotation", (axis, total), words)
     if a.axes:
@@ -373,7 +391,7 @@ def _apply_use(d: Draft, use: Use, body: Body, has_body: bool) -> None:
         if body.arm_joints and a.kind in ("wave", "raise"):
             d.arms = "wave" if a.kind == "wave" else "raise"
         elif body.feet and not d.raised:
-            d.raised = body.select(front=True, count=1) or body.feet[0:1] and (0,)
+            d.raised = body.select(front=True, count=1) or (body.feet[0].index,)
             d.contact = tuple(f.index for f in body.feet if f.index not in d.raised)
     _apply_quantities(d, use)
 
@@ -381,7 +399,8 @@ def _apply_use(d: Draft, use: Use, body: Body, has_body: bool) -> None:
 def _apply_quantities(d: Draft, use: Use) -> None:
     for q in use.quantities:
         a = use.action
-        if q.dimension == "speed":
+        if q.dimension == "speed":  # exact: the style's speed factor does not apply
+            d.exact_speed = True
             vx, vy = d.vx or 0.0, d.vy or 0.0
             if vy and not vx:
                 d.vy = math.copysign(q.value, vy)
@@ -391,7 +410,7 @@ def _apply_quantities(d: Draft, use: Use) -> None:
             if a.kind == "flip":
                 axis, total = d.rotation or a.rotation
                 d.rotation = (axis, math.copysign(q.value, total))
-            elif a.kind == "pose" or a.kind == "tilt":
+            elif a.kind == "pose":
                 if d.roll is not None:
                     d.roll = math.copysign(q.value, d.roll)
                 elif d.pitch is not None:
@@ -403,21 +422,21 @@ def _apply_quantities(d: Draft, use: Use) -> None:
             d.repeat = max(1, int(round(q.value)))
         elif q.dimension == "distance":
             if a.kind == "jump":
-                d.hop = -q.value  # absolute metres, marked negative until scaled
+                d.hop_m = q.value
             elif a.kind == "pose":
-                d.height = -q.value
+                d.height_m = q.value
             else:
                 d.distance = q.value
         elif q.dimension == "freq":
-            d.freq = q.value
+            d.freq, d.exact_freq = q.value, True
 
 
 def _apply_body(d: Draft, clause: Clause, body: Body, main: str) -> None:
     for words, role in clause.body:
         if words.part == "arms":
             if body.arm_joints:
-                d.arms = d.arms or ("raise" if main in ("raise", "pose", "still", "hold", "")
-                                    else "wave")
+                still = role == "raised" or main in ("raise", "pose", "still", "hold")
+                d.arms = d.arms or ("raise" if still else "wave")
             else:
                 d.notes.append(f"{body.robot_id} has no arms; ignored the arm words.")
             continue
@@ -531,7 +550,7 @@ def _read_phase(clauses: list[Clause], body: Body) -> Draft | None:
                 d.put("yaw", 1.0 if x == "counterclockwise" else -1.0, w)
         for use in clause.uses:
             if not use.negated:
-                _apply_use(d, use, body, bool(clause.body))
+                _apply_use(d, use, body, any(c.body for c in clauses))
         for q in clause.free_quantities:
             _apply_quantities(d, Use(ph.Action("", kind), False, "", quantities=[q]))
         for axis, value in clause.tilt:
@@ -581,83 +600,26 @@ def _read_until(d: Draft, items: list[Item]) -> None:
 # Targets for the robot, clipped to its ranges.
 
 def _phase_from(d: Draft, body: Body, contract: RobotContract) -> tuple[Phase, list[str]]:
+    """The draft's targets in the robot's units, within its ranges; and the notes made."""
     notes = list(d.notes)
     stand = body.stand_height
-    r = body.ranges
-    speed = d.speed
-    vx = None if d.vx is None else d.vx * (speed if d.set_by.get("vx", "").find(" m/s") < 0
-                                           else 1.0)
-    vy = None if d.vy is None else d.vy * speed
-    yaw = None if d.yaw is None else d.yaw * speed
     if body.planar:
-        for name, value in (("sideways motion", vy), ("turning", yaw if d.turn is None else d.turn),
-                            ("roll", d.roll)):
-            if value:
-                notes.append(f"{contract.robot_id} moves in a plane: it cannot do {name}; "
-                             "dropped.")
-        vy = None if vy else vy
-        yaw = None if yaw else yaw
-        d.turn = None if d.turn else d.turn
-        d.roll = None if d.roll else d.roll
-        if d.rotation and d.rotation[0] == "roll":
-            notes.append(f"{contract.robot_id} moves in a plane: a roll becomes a flip.")
-            d.rotation = ("pitch", -abs(d.rotation[1]))
-    vx = _clip(vx, -r.max_backward, r.max_forward, "forward speed", "m/s", notes)
-    vy = _clip(vy, -r.max_sideways, r.max_sideways, "sideways speed", "m/s", notes)
-    yaw = _clip(yaw, -r.max_yaw_rate, r.max_yaw_rate, "turning rate", "rad/s", notes)
-    height = None
-    if d.height is not None:
-        value = -d.height if d.height < 0 else d.height * stand
-        if d.height >= 0 and d.height != 1.0:
-            value = stand + (value - stand) * d.size
-        floor = max(contract.min_base_height, 0.0)
-        lowest = floor + 0.3 * (stand - floor) if stand > floor else 0.3 * stand
-        height = _clip(value, lowest, 1.3 * stand, "base height", "m", notes)
-    elif d.low:
-        height = 0.8 * stand
-    hop = None
-    if d.hop is not None:
-        value = -d.hop if d.hop < 0 else d.hop * stand * d.size
-        hop = _clip(value, 0.02, r.max_hop, "jump height", "m", notes)
-    tilt = r.max_tilt if abs(d.roll or 0) < 2 else PI
-    if contract.min_upright > -1:  # the episode ends beyond this tilt
-        tilt = min(tilt, math.acos(min(contract.min_upright, 1.0)) - 0.1)
-        if d.rotation:
-            notes.append(f"{contract.robot_id}'s episode ends when it tips past upright "
-                         f"{contract.min_upright:g}, so a full rotation cannot finish in "
-                         "training; the reward still pays rotating toward it.")
-    roll = _clip(d.roll, -tilt, tilt, "roll", "rad", notes)
-    pitch = _clip(d.pitch, -tilt, tilt, "pitch", "rad", notes)
-    freq = d.freq or (2.0 if d.kind == "move" and d.gait else 1.0 if d.kind == "oscillate"
-                      else 0.0)
-    if d.freq and d.speed != 1.0:
-        freq = d.freq
-    elif freq and d.speed > 1:
-        freq = min(2.0 * freq, 3.0) if d.kind == "oscillate" else freq
-    elif freq and d.speed < 1:
-        freq = 0.5 * freq
-    osc = tuple(Oscillation(axis, round(amp * (stand if axis in ("height", "lateral") else 1.0)
-                                        * d.size, 4), round(freq or 2.0, 3))
-                for axis, amp in d.axes
-                if not (body.planar and axis in ("roll", "yaw", "lateral")))
-    if body.planar and len(osc) < len(d.axes):
-        notes.append(f"{contract.robot_id} moves in a plane: kept only pitch and height "
-                     "oscillations.")
-        if not osc:
-            osc = (Oscillation("pitch", 0.15 * d.size, round(freq or 1.0, 3)),)
+        _flatten(d, contract.robot_id, notes)
+    vx, vy, yaw = _velocities(d, body, notes)
+    height, hop = _heights(d, body, contract, notes)
+    roll, pitch = _tilts(d, body, contract, notes)
+    osc = _oscillations(d, body, contract.robot_id, notes)
     if d.kind == "jump":
         osc += (Oscillation("height", hop if hop else 0.05, round(d.freq or 1.0, 3)),)
-    rotation = None
-    if d.rotation:
-        axis, total = d.rotation
-        rotation = Rotation(axis, round(total * d.repeat, 4))
+    rotation = Rotation(d.rotation[0], round(d.rotation[1] * d.repeat, 4)) if d.rotation \
+        else None
+    turn = None if d.turn is None else d.turn * (d.repeat if d.kind == "turn" else 1)
     phase = Phase(
         kind=d.kind, repeat=d.repeat, until=d.until,
         vx=_target(vx, max(0.25 * abs(vx or 0), 0.1)),
         vy=_target(vy, max(0.25 * abs(vy or 0), 0.1)),
         yaw_rate=_target(yaw, max(0.3 * abs(yaw or 0), 0.3)),
-        turn=_target(None if d.turn is None else d.turn * (d.repeat if d.kind == "turn" else 1),
-                     max(0.25 * abs(d.turn or 0), 0.3)),
+        turn=_target(turn, max(0.25 * abs(turn or 0), 0.3)),
         distance=_target(d.distance, max(0.3 * (d.distance or 0), 0.1)),
         height=_target(height, 0.1 * stand), hop=_target(hop, 0.5 * (hop or 0)),
         roll=_target(roll, 0.15), pitch=_target(pitch, 0.15), rotation=rotation,
@@ -666,6 +628,79 @@ def _phase_from(d: Draft, body: Body, contract: RobotContract) -> tuple[Phase, l
         style=Style(speed=round(d.speed, 3), size=round(d.size, 3), smooth=d.smooth,
                     steady=d.steady, low=d.low))
     return phase, notes
+
+
+def _flatten(d: Draft, robot_id: str, notes: list[str]) -> None:
+    """A planar robot has no sideways motion, turning or roll: drop them with a note."""
+    for name, value in (("sideways motion", d.vy), ("turning", d.yaw or d.turn),
+                        ("roll", d.roll)):
+        if value:
+            notes.append(f"{robot_id} moves in a plane: it cannot do {name}; dropped.")
+    d.vy = d.vy if not d.vy else None
+    d.yaw = d.yaw if not d.yaw else None
+    d.turn = d.turn if not d.turn else None
+    d.roll = d.roll if not d.roll else None
+    if d.rotation and d.rotation[0] == "roll":
+        notes.append(f"{robot_id} moves in a plane: a roll becomes a flip.")
+        d.rotation = ("pitch", -abs(d.rotation[1]))
+
+
+def _velocities(d: Draft, body: Body, notes: list[str]):
+    """vx, vy and yaw rate with the style's speed factor (not on a speed given in m/s)."""
+    r, factor = body.ranges, 1.0 if d.exact_speed else d.speed
+    vx = None if d.vx is None else d.vx * factor
+    vy = None if d.vy is None else d.vy * factor
+    yaw = None if d.yaw is None else d.yaw * d.speed
+    return (_clip(vx, -r.max_backward, r.max_forward, "forward speed", "m/s", notes),
+            _clip(vy, -r.max_sideways, r.max_sideways, "sideways speed", "m/s", notes),
+            _clip(yaw, -r.max_yaw_rate, r.max_yaw_rate, "turning rate", "rad/s", notes))
+
+
+def _heights(d: Draft, body: Body, contract: RobotContract, notes: list[str]):
+    """Base height and jump height in metres, sized by the style and kept where the
+    episode does not end."""
+    stand, height, hop = body.stand_height, None, None
+    if d.height_m is not None or d.height is not None:
+        value = d.height_m if d.height_m is not None else \
+            stand + (d.height * stand - stand) * d.size
+        floor = max(contract.min_base_height, 0.0)
+        lowest = floor + 0.3 * (stand - floor) if stand > floor else 0.3 * stand
+        height = _clip(value, lowest, 1.3 * stand, "base height", "m", notes)
+    elif d.low:
+        height = 0.8 * stand
+    if d.hop_m is not None or d.hop is not None:
+        value = d.hop_m if d.hop_m is not None else d.hop * stand * d.size
+        hop = _clip(value, 0.02, body.ranges.max_hop, "jump height", "m", notes)
+    return height, hop
+
+
+def _tilts(d: Draft, body: Body, contract: RobotContract, notes: list[str]):
+    """Roll and pitch within the robot's range and, where tipping over ends the episode,
+    short of that tilt (a full flip then cannot finish: say so)."""
+    tilt = body.ranges.max_tilt if abs(d.roll or 0) < 2 else PI  # "on its back": upside down
+    if contract.min_upright > -1:
+        tilt = min(tilt, math.acos(min(contract.min_upright, 1.0)) - 0.1)
+        if d.rotation:
+            notes.append(f"{contract.robot_id}'s episode ends when it tips past upright "
+                         f"{contract.min_upright:g}, so a full rotation cannot finish in "
+                         "training; the reward still pays rotating toward it.")
+    return (_clip(d.roll, -tilt, tilt, "roll", "rad", notes),
+            _clip(d.pitch, -tilt, tilt, "pitch", "rad", notes))
+
+
+def _oscillations(d: Draft, body: Body, robot_id: str, notes: list[str]):
+    """The draft's oscillations in rad or m, at the frequency the words and style give."""
+    freq = d.freq or 1.0
+    if not d.exact_freq and d.speed != 1.0:
+        freq = min(2.0 * freq, 3.0) if d.speed > 1 else 0.5 * freq
+    scale = lambda axis: body.stand_height if axis in ("height", "lateral") else 1.0  # noqa: E731
+    osc = tuple(Oscillation(axis, round(amp * scale(axis) * d.size, 4), round(freq, 3))
+                for axis, amp in d.axes
+                if not (body.planar and axis in ("roll", "yaw", "lateral")))
+    if body.planar and len(osc) < len(d.axes):
+        notes.append(f"{robot_id} moves in a plane: kept only pitch and height oscillations.")
+        osc = osc or (Oscillation("pitch", round(0.15 * d.size, 4), round(freq, 3)),)
+    return osc
 
 
 def _target(value: float | None, tol: float) -> Target | None:
@@ -688,8 +723,8 @@ def _natural_duration(phase: Phase, body: Body) -> float | None:
     """How long a phase takes when the text gives no time: turns, jumps, flips, distances."""
     if phase.rotation is not None:
         return 1.5 * max(1.0, abs(phase.rotation.total) / (2 * PI))
-    if phase.turn is not None:
-        rate = abs(phase.yaw_rate.value) if phase.yaw_rate and phase.yaw_rate.value else 1.5
+    if phase.turn is not None:  # at the phrase's rate, at least TURN_RATE
+        rate = max(abs(phase.yaw_rate.value) if phase.yaw_rate else 0.0, TURN_RATE)
         return abs(phase.turn.value) / min(rate, body.ranges.max_yaw_rate or rate)
     if phase.kind == "jump" and phase.repeat > 1:
         rate = next((o.freq for o in phase.oscillations if o.axis == "height"), 1.0)

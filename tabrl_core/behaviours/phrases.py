@@ -68,8 +68,10 @@ for _phrases, _action in [
     (("march", "march in place", "step in place", "walk in place", "jog in place",
       "run in place", "tap", "tap dance", "stomp", "step on the spot", "march on the spot"),
      _a("march", "move", in_place=True, gait="trot", swing=0.1)),
-    (("circle", "walk in a circle", "go in a circle", "run in a circle", "loop"),
+    (("circle", "walk in a circle", "go in a circle", "loop"),
      _a("circle", "move", speed="walk", yaw=0.8)),
+    (("run in a circle", "run in circles", "race in a circle"),
+     _a("run in a circle", "move", speed="run", yaw=1.2, swing=0.1)),
     (("zigzag", "zig zag", "weave", "slalom", "snake"),
      _a("zigzag", "move", speed="walk", axes=(("yaw", 0.3),), freq=1.0)),
     (("turn", "yaw", "pivot", "rotate", "face"), _a("turn", "turn", yaw=1.0)),
@@ -78,6 +80,8 @@ for _phrases, _action in [
     (("turn around", "about face", "turn back"), _a("turn around", "turn", turn=PI)),
     (("jump", "leap", "spring", "jump up", "jump in the air", "vault"),
      _a("jump", "jump", hop=0.2, freq=1.0)),
+    (("pounce", "lunge", "leap forward"), _a("pounce", "jump", hop=0.2, freq=1.0,
+                                            direction="forward")),
     (("hop", "skip"), _a("hop", "jump", hop=0.08, freq=2.0)),
     (("backflip", "back flip", "flip", "flip backward", "backward flip", "backwards flip",
       "flip over", "do a flip"), _a("backflip", "flip", rotation=("pitch", -2 * PI))),
@@ -101,10 +105,13 @@ for _phrases, _action in [
     (("nod", "headbang", "head bang", "nod head"), _a("nod", "oscillate", axes=(("pitch", 0.12),))),
     (("look around", "scan", "look left and right", "search"),
      _a("look around", "oscillate", freq=1.0, axes=(("yaw", 0.35),))),
-    (("bounce", "bob", "push up", "pushup", "bounce up and down", "squat up and down"),
+    (("bounce", "bob", "push up", "pushup", "push ups", "pushups", "bounce up and down",
+      "squat up and down"),
      _a("bounce", "oscillate", axes=(("height", 0.12),))),
     (("lie down", "lie", "lay down", "lie flat", "play dead", "sleep", "nap", "rest",
-      "go to sleep", "belly down", "drop"), _a("lie down", "pose", height=0.45)),
+      "go to sleep", "belly down", "drop", "down on the floor", "down on the ground",
+      "lie on the floor", "lie on the ground", "lay on the floor", "lay on the ground"),
+     _a("lie down", "pose", height=0.45)),
     (("sit", "sit down"), _a("sit", "pose", height=0.8, pitch=-0.3)),
     (("crouch", "squat", "duck", "kneel", "hunker down", "lower", "go low"),
      _a("crouch", "pose", height=0.75)),
@@ -122,7 +129,9 @@ for _phrases, _action in [
     (("stand still", "hold still", "stay still", "keep still", "freeze", "stand", "stay",
       "balance", "wait", "idle", "statue", "calm", "pause", "stop", "halt", "remain",
       "do nothing", "be still", "stay put", "stand in place", "stand there",
-      "keep balance", "stay in place"), _a("stand still", "still")),
+      "keep balance", "stay in place", "land", "land on feet", "come down", "come back down",
+      "back down", "return to standing", "on all fours", "get back on all fours"),
+     _a("stand still", "still")),
     (("hold", "keep", "maintain", "hold it", "hold that", "hold pose", "hold position",
       "keep it", "keep that", "hold this pose", "keep pose", "stay like that",
       "stay that way", "continue", "keep going like that", "sustain"), _a("hold", "hold")),
@@ -136,15 +145,20 @@ for _phrases, _action in [
     for _phrase in _phrases:
         ACTIONS[_phrase] = _action
 
+# Words that ask for what every design already does (stay up, do not fall): known, no effect.
+SAFETY = ("fall", "fall over", "tip over", "stumble", "trip", "crash", "collapse", "topple")
+
 # Direction words: forward, backward, left, right (sideways = left unless said), clockwise
 # (turning right), counterclockwise, in place, up and down.
 DIRECTIONS: dict[str, str] = {
     "forward": "forward", "forwards": "forward", "ahead": "forward", "straight": "forward",
     "straight ahead": "forward", "onward": "forward", "front": "forward",
+    "in a straight line": "forward", "straight line": "forward",
     "backward": "backward", "backwards": "backward", "back": "backward", "in reverse": "backward",
     "left": "left", "to the left": "left", "leftward": "left",
     "right": "right", "to the right": "right", "rightward": "right",
-    "sideways": "sideways", "sideway": "sideways", "to the side": "sideways", "laterally": "sideways",
+    "sideways": "sideways", "sideway": "sideways", "to the side": "sideways",
+    "laterally": "sideways",
     "clockwise": "clockwise", "counterclockwise": "counterclockwise",
     "counter clockwise": "counterclockwise", "anticlockwise": "counterclockwise",
     "anti clockwise": "counterclockwise", "counter-clockwise": "counterclockwise",
@@ -161,7 +175,11 @@ for _words, _style in [
     (("fast", "quick", "quickly", "rapid", "rapidly", "speedy", "energetic", "wild", "wildly",
       "crazy", "hard", "vigorous", "vigorously", "briskly", "brisk", "swiftly", "as fast as"),
      ("speed", 1.5)),
-    (("slow", "slowly", "lazy", "lazily", "leisurely", "unhurried"), ("speed", 0.5)),
+    (("slow", "slowly", "lazy", "lazily", "leisurely", "unhurried", "slow pace"), ("speed", 0.5)),
+    (("moderate pace", "moderate speed", "normal pace", "normal speed", "steady pace",
+      "medium pace", "moderately", "normally", "at a walk"), ("speed", 1.0)),
+    (("fast pace", "quick pace", "brisk pace", "high speed", "full speed", "top speed"),
+     ("speed", 1.5)),
     (("big", "large", "huge", "wide", "widely", "lots", "a lot", "high", "tall", "far",
       "as high as", "exaggerated", "deep", "deeply"), ("size", 1.5)),
     (("small", "little", "tiny", "slight", "slightly", "subtle", "subtly", "a bit", "short"),
@@ -236,7 +254,3 @@ def _stems(phrase: str) -> tuple[str, ...]:
 def stemmed(table: dict) -> dict:
     """A table keyed by stem tuples."""
     return {_stems(k): v for k, v in table.items()}
-
-
-def stemmed_set(phrases) -> frozenset:
-    return frozenset(_stems(p) for p in phrases)

@@ -40,7 +40,9 @@ EDITS: dict[tuple[str, ...], str] = {
     ("steadier",): "steadier", ("steady",): "steadier", ("stabl",): "steadier",
     ("wobbl", "less"): "steadier", ("less", "wobbl"): "steadier",
 }
-LONGEST = max(len(k) for k in EDITS)
+# The same phrases as the tokenizer stems them ("more" -> "mor"), which is how comments arrive.
+_STEMMED = {tuple(t.stem for t in tokenize(" ".join(k))): edit for k, edit in EDITS.items()}
+LONGEST = max(len(k) for k in _STEMMED)
 
 
 def _edits(comment: str) -> list[str]:
@@ -49,8 +51,8 @@ def _edits(comment: str) -> list[str]:
     while i < len(stems):
         for size in range(min(LONGEST, len(stems) - i), 0, -1):
             key = tuple(stems[i:i + size])
-            if key in EDITS:
-                found.append(EDITS[key])
+            if key in _STEMMED:
+                found.append(_STEMMED[key])
                 i += size
                 break
         else:

@@ -242,6 +242,14 @@ class BehaviourSpec:
                 "phases": [_phase_dict(p) for p in self.phases], "notes": list(self.notes),
                 "unknown": list(self.unknown), "describe": self.describe()}
 
+    @staticmethod
+    def from_dict(data: dict) -> "BehaviourSpec":
+        """The spec `to_dict` wrote (a refined spec is stored this way)."""
+        return BehaviourSpec(data["robot_id"], data["text"],
+                             tuple(_phase_from_dict(p) for p in data["phases"]),
+                             tuple(data.get("notes", ())), tuple(data.get("unknown", ())),
+                             data.get("understood", True))
+
     def with_phases(self, phases, note: str | None = None) -> "BehaviourSpec":
         notes = self.notes + ((note,) if note else ())
         return replace(self, phases=tuple(phases), notes=notes)
@@ -269,3 +277,21 @@ def _phase_dict(phase: Phase) -> dict:
             value = list(value)
         out[f.name] = value
     return out
+
+
+_TARGETS = ("vx", "vy", "yaw_rate", "turn", "distance", "height", "hop", "roll", "pitch")
+
+
+def _phase_from_dict(data: dict) -> Phase:
+    values = dict(data)
+    for name in _TARGETS:
+        if name in values:
+            values[name] = Target(**values[name])
+    if "rotation" in values:
+        values["rotation"] = Rotation(**values["rotation"])
+    if "style" in values:
+        values["style"] = Style(**values["style"])
+    values["oscillations"] = tuple(Oscillation(**o) for o in values.get("oscillations", ()))
+    for name in ("contact", "raised"):
+        values[name] = tuple(values.get(name, ()))
+    return Phase(**values)

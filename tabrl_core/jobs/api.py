@@ -56,11 +56,13 @@ def _check_options(options: dict) -> None:
 
 def start_batch(robot: str, approaches: list, steps: int, backend: str = "local", *,
                 behavior: str = "", owner: str = "local", run_id: str | None = None,
-                seed: int = 0, start_worker: bool = True, **options) -> Batch:
+                seed: int = 0, start_worker: bool = True, parent_run: str | None = None,
+                **options) -> Batch:
     """Record a run and queue one job per valid approach; start the backend.
 
     `approaches` are `Approach` objects or dicts (provider, name, description, code, valid,
-    error); invalid ones are recorded without a job. Options: `train_config` (a dict of
+    error; a refinement's also carry records.LINEAGE_FIELDS, and `parent_run` names the run
+    they refine); invalid ones are recorded without a job. Options: `train_config` (a dict of
     TrainConfig fields), and for Modal `per_job` (one GPU call per job instead of one per batch).
     `start_worker=False` leaves the local queue to a worker you run yourself (`tabrl worker`).
     Raises ValueError for an unknown robot or backend, a budget out of range, no valid
@@ -79,7 +81,7 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     with opened() as conn:
         run_id, job_ids = insert_run(conn, robot=robot, behavior=behavior, steps=steps,
                                      backend=backend, seed=seed, owner=owner, options=options,
-                                     approaches=rows, run_id=run_id)
+                                     approaches=rows, run_id=run_id, parent_run=parent_run)
         if backend == "modal":
             modal_backend.submit(conn, run_id, [JobRef(j, 1) for j in job_ids])
     if backend == "local" and start_worker:

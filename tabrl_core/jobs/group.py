@@ -89,10 +89,13 @@ def _render_failed(exc: Exception, metrics: dict, checkpoint: Path) -> JobOutcom
 
 
 def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence[Path], *,
-                seed: int = 0, config=None,
+                seed: int = 0, config=None, inits: Sequence[str | Path] | None = None,
                 on_progress: Callable[[GroupProgress], None] | None = None,
                 should_cancel: Callable[[], bool] | None = None) -> list[JobOutcome]:
-    """Train `codes` together for `steps` each, render the results: one outcome per code."""
+    """Train `codes` together for `steps` each, render the results: one outcome per code.
+
+    `inits` gives each code its start ("base", "scratch" or a checkpoint folder; default all
+    "base"), as `train_population` takes it."""
     compiled, failed = _compile(codes, robot)
     outcomes: dict[int, JobOutcome] = {i: JobOutcome("failed", e) for i, e in failed.items()}
     if not compiled:
@@ -108,7 +111,7 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
     results = train_population(
         robot, [r for _, r in compiled], steps, out_dirs=[Path(out_dirs[i]) for i in indices],
         seed=seed, config=config, progress=report if on_progress else None,
-        should_cancel=should_cancel)
+        should_cancel=should_cancel, init=[inits[i] for i in indices] if inits else "base")
     trained = []
     for (index, reward), result in zip(compiled, results):
         if result.status == "succeeded" and result.checkpoint is not None:

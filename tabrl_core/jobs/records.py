@@ -40,24 +40,43 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+LINEAGE_FIELDS = ("parent_job", "round", "comment", "diff", "change_reason", "judge_before",
+                  "init_from", "design")
+"""An approach's refinement columns; a first design leaves them empty (round 0)."""
+_JSON_FIELDS = ("judge_before", "design")
+
+
+def _lineage_values(approach: dict) -> list:
+    values = [approach.get(name) for name in LINEAGE_FIELDS]
+    values[1] = values[1] or 0
+    return [json.dumps(v) if name in _JSON_FIELDS and v is not None else v
+            for name, v in zip(LINEAGE_FIELDS, values)]
+
+
 def insert_run(conn: sqlite3.Connection, *, robot: str, behavior: str, steps: int, backend: str,
                seed: int, owner: str, options: dict, approaches: list[dict],
-               run_id: str | None = None) -> tuple[str, list[str]]:
-    """Insert a run, its approaches and one queued job per valid approach: (run id, job ids)."""
+               run_id: str | None = None, parent_run: str | None = None
+               ) -> tuple[str, list[str]]:
+    """Insert a run, its approaches (with their LINEAGE_FIELDS when refined) and one queued job
+    per valid approach: (run id, job ids)."""
     run_id = run_id or new_id("run")
     now = time.time()
     job_ids = []
+    lineage_marks = ", ".join("?" * len(LINEAGE_FIELDS))
     with transaction(conn):
         conn.execute(
-            "INSERT INTO runs (id, robot, behavior, steps, backend, seed, owner, options, created)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, robot, behavior, steps, backend, seed, owner, json.dumps(options), now))
+            "INSERT INTO runs (id, robot, behavior, steps, backend, seed, owner, options, created,"
+            " parent_run) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, robot, behavior, steps, backend, seed, owner, json.dumps(options), now,
+             parent_run))
         for position, a in enumerate(approaches):
             cursor = conn.execute(
                 "INSERT INTO approaches (run, position, provider, name, description, code, valid,"
-                " validation_error, components) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f" validation_error, components, {', '.join(LINEAGE_FIELDS)})"
+                f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {lineage_marks})",
                 (run_id, position, a["provider"], a["name"], a.get("description", ""), a["code"],
-                 int(a["valid"]), a.get("error"), json.dumps(list(a.get("components", ())))))
+                 int(a["valid"]), a.get("error"), json.dumps(list(a.get("components", ()))),
+                 *_lineage_values(a)))
             if a["valid"]:
                 job_id = new_id("job")
                 conn.execute(

@@ -14,7 +14,7 @@ _TERMINAL = ("succeeded", "failed", "cancelled")
 def job_rows(conn: sqlite3.Connection, run_id: str, only: str | None = None) -> list[sqlite3.Row]:
     """The jobs of a run (or just job `only`), in approach order, with their approach's fields."""
     return conn.execute(f"""
-        SELECT j.*, a.position, a.provider, a.name, a.description
+        SELECT j.*, a.position, a.provider, a.name, a.description, a.round, a.parent_job
         FROM jobs j JOIN approaches a ON j.approach = a.id
         WHERE j.run = ? {"AND j.id = ?" if only else ""} ORDER BY a.position""",
                         (run_id, only) if only else (run_id,)).fetchall()
@@ -35,7 +35,7 @@ def _job(conn: sqlite3.Connection, row: sqlite3.Row, verify: bool) -> dict:
     latest = curve[-1] if curve else {}
     keys = ("id", "state", "attempt", "progress", "steps_done", "total_steps", "eta_s", "error",
             "backend", "external_id", "created", "started", "finished", "position", "provider",
-            "name", "description")
+            "name", "description", "round", "parent_job")
     return {**{k: row[k] for k in keys}, "mean_return": latest.get("mean_return"),
             "components": latest.get("components", {}), "curve": curve,
             "artifacts": artifacts, "artifact_problems": problems,
@@ -64,7 +64,8 @@ def run_status(conn: sqlite3.Connection, run_id: str, only: str | None = None, *
     program = {key: run.pop(f"judge_{key}") for key in ("provider", "code", "valid", "error")}
     program["valid"] = None if program["valid"] is None else bool(program["valid"])
     program["by"] = judged_by(program["provider"]) if program["provider"] else None
-    approaches = [{**dict(a), "valid": bool(a["valid"]), "components": json.loads(a["components"])}
+    approaches = [{**dict(a), "valid": bool(a["valid"]), "components": json.loads(a["components"]),
+                   **{k: json.loads(a[k]) if a[k] else None for k in ("judge_before", "design")}}
                   for a in conn.execute("SELECT a.*, j.id AS job_id FROM approaches a"
                                         " LEFT JOIN jobs j ON j.approach = a.id"
                                         " WHERE a.run = ? ORDER BY a.position", (run_id,))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tabrl_core.judging.verdict import ranking
@@ -9,6 +10,9 @@ from tabrl_core.media.grid_html import GridCell
 
 ACTIVE_STATES = ("queued", "running")
 """Job states that still change; the others are final."""
+VERDICT_GRACE_S = 120.0
+"""How long after a run's last job ended its verdicts are still expected (a worker judges a run
+right after its last job; a run from before the judge, or whose worker stopped, never gets any)."""
 
 
 def duration(seconds: float | None) -> str:
@@ -64,6 +68,19 @@ def grid_cells(jobs: list[dict], labels: dict[str, str], *, gifs: bool = False) 
                               media.get("thumbnail"), caption(job), note, job.get("judge"),
                               job["id"] == best))
     return cells
+
+
+def awaiting_verdicts(status: dict) -> bool:
+    """Whether every job has ended, moments ago, and the judge has yet to grade a trained
+    rollout (succeeded, with a trajectory, no verdict, and no judge error)."""
+    jobs = status["jobs"]
+    if any(j["state"] in ACTIVE_STATES for j in jobs) or (status.get("judge_program")
+                                                            or {}).get("error"):
+        return False
+    ungraded = [j for j in jobs if j["state"] == "succeeded" and j.get("judge") is None
+                and "trajectory" in j["artifacts"]]
+    ended = max((j["finished"] or 0.0 for j in jobs), default=0.0)
+    return bool(ungraded) and time.time() - ended < VERDICT_GRACE_S
 
 
 def state_counts(status: dict) -> str:

@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 from tabrl_core.jobs.estimate import record_calibration
 from tabrl_core.jobs.group import GroupProgress, train_group
@@ -24,7 +25,7 @@ from tabrl_core.jobs.queue import (HEARTBEAT_S, Group, beat, claim_next_group, r
 from tabrl_core.jobs.records import JobOutcome, finish_job, requeue_job, write_progress
 from tabrl_core.judging.run import judge_finished_run
 from tabrl_core.paths import enable_jax_compilation_cache
-from tabrl_core.store import connect, job_dir, opened, transaction
+from tabrl_core.store import artifact_path, connect, job_dir, opened, transaction
 from tabrl_core.training.config import TrainConfig
 
 log = logging.getLogger("tabrl.worker")
@@ -74,9 +75,9 @@ class _GroupRecorder:
 def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
     run = conn.execute("SELECT * FROM runs WHERE id = ?", (group.run_id,)).fetchone()
     marks = ", ".join("?" * len(group.jobs))
-    codes = dict(conn.execute(
-        f"SELECT j.id, a.code FROM jobs j JOIN approaches a ON j.approach = a.id"
-        f" WHERE j.id IN ({marks})", [j.id for j in group.jobs]).fetchall())
+    rows = {r["id"]: r for r in conn.execute(
+        f"SELECT j.id, a.code, a.init_from FROM jobs j JOIN approaches a ON j.approach = a.id"
+        f" WHERE j.id IN ({marks})", [j.id for j in group.jobs])}
     options = json.loads(run["options"])
     config = TrainConfig.from_dict(options["train_config"]) if "train_config" in options else None
     recorder = _GroupRecorder(conn, group, pid, stop)
@@ -84,9 +85,10 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
     started = time.monotonic()
     try:
         outcomes = train_group(
-            run["robot"], [codes[j.id] for j in group.jobs], run["steps"],
+            run["robot"], [rows[j.id]["code"] for j in group.jobs], run["steps"],
             [job_dir(run["id"], j.id, j.attempt) for j in group.jobs], seed=run["seed"],
-            config=config, on_progress=recorder.on_progress, should_cancel=recorder.should_cancel)
+            config=config, inits=[start_of(rows[j.id]["init_from"]) for j in group.jobs],
+            on_progress=recorder.on_progress, should_cancel=recorder.should_cancel)
     except Exception as exc:  # the group fails; the worker goes on with the next one
         log.exception("run %s: training failed", run["id"])
         outcomes = [JobOutcome("failed", f"training failed: {type(exc).__name__}: {exc}")
@@ -106,6 +108,14 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
                 wall_s=time.monotonic() - started, env_steps_per_s=recorder.last.env_steps_per_s)
     if not stop.is_set():
         judge_finished_run(run["id"])
+
+
+def start_of(init_from: str | None) -> str | Path:
+    """Where a job's training starts: "base" (the default), "scratch", or the checkpoint folder
+    its approach row names (relative to the data dir)."""
+    if init_from in (None, "base", "scratch"):
+        return init_from or "base"
+    return artifact_path(init_from)
 
 
 def _beat_until(pid: int, stop: threading.Event) -> None:

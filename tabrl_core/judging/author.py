@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from tabrl_core.judging.builtin import builtin_judge_code
+from tabrl_core.judging.contract import JUDGE_PROVIDER_VAR
 from tabrl_core.judging.program import JudgeValidationError, check_judge
 from tabrl_core.judging.verdict import BUILTIN, judged_by
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries
@@ -22,9 +23,6 @@ from tabrl_core.providers.parsing import strip_fence
 from tabrl_core.providers.prompt import Prompt, build_judge_prompt, build_judge_repair_prompt
 from tabrl_core.providers.registry import make_client, select_configs
 from tabrl_core.rewards.contract import contract_for
-
-JUDGE_PROVIDER_VAR = "TABRL_JUDGE_PROVIDER"  # the setting: which provider writes judges
-
 
 @dataclass
 class JudgeProgram:

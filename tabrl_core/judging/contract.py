@@ -20,6 +20,7 @@ from tabrl_core.rewards.contract import (ALLOWED_BUILTINS, ALLOWED_JNP, ALLOWED_
                                          ALLOWED_KEYWORDS, FRAME_FIELDS, Limits, RobotContract)
 from tabrl_core.rewards.validator import Grammar
 
+JUDGE_PROVIDER_VAR = "TABRL_JUDGE_PROVIDER"  # the setting: which provider writes judge programs
 FPS = 30  # frames per second of the rollout the judge reads (the video's frame rate)
 SECONDS = 5.0  # length of that rollout
 
@@ -235,6 +236,22 @@ def render_docs() -> str:
               "their `qpos` and `qvel` with MuJoCo.", ""]
     lines += ["## Example", "", "```python", EXAMPLE_JUDGE.rstrip(), "```", ""]
     lines += [line.replace("### ", "## ") for line in _functions_and_rules()]
+    lines += ["", "## Who judges", "",
+              "- The judge provider writes the run's program once (a second small request "
+              "beside the reward design, with one repair round for an invalid program). It is "
+              "the run's `judge_provider` option (`tabrl train --judge P`, "
+              "`start_batch(..., judge_provider=P)`), else the `" + JUDGE_PROVIDER_VAR + "` "
+              "setting, else the first configured LLM provider, else the built-in judge.",
+              "- The built-in judge reads the behaviour the way the built-in designer does and "
+              "checks direction and speed, turning, height, roll and pitch, oscillation "
+              "amplitude and frequency, hop height and paw lift, plus upright and no fall.",
+              "- A program that is still invalid marks every approach `not judged: <reason>`; "
+              "the videos are shown all the same.",
+              "- The optional video judge (Claude, GPT or Gemini, through their SDKs) sees a "
+              "few frames of each clip and adds a score and one sentence under `video`; it is "
+              "on when the judge provider is one of them with a key (`--video P` or the "
+              "`video_judge` option picks another, `off` turns it off) and never changes the "
+              "code judge's verdict."]
     return "\n".join(lines) + "\n"
 
 

@@ -53,8 +53,9 @@ def trajectory_stats(traj: Trajectory) -> dict:
     estimated from the per-frame rewards (sum over frames x control steps per frame).
     distance_travelled is the base's path length in xy (m), displacement the straight line from
     the first to the last frame (m), mean_forward_speed the progress along the base's heading per
-    second (m/s), yaw_turned the unwrapped change of heading (rad), upright_fraction the share of
-    frames whose base up axis has a world z of at least UPRIGHT_MIN_Z.
+    second (m/s), yaw_turned the unwrapped change of heading (rad), mean_height the base's mean
+    height above the world origin (m), upright_fraction the share of frames whose base up axis
+    has a world z of at least UPRIGHT_MIN_Z.
     """
     robot = get_robot(traj.robot_id)
     n = finite_frames(traj)
@@ -72,6 +73,7 @@ def trajectory_stats(traj: Trajectory) -> dict:
         "displacement": float(np.linalg.norm(position[-1, :2] - position[0, :2])),
         "mean_forward_speed": float(np.sum(step * heading) / span) if span > 0 else 0.0,
         "yaw_turned": float(yaw[-1] - yaw[0]),
+        "mean_height": float(np.mean(position[:, 2])),
         "upright_fraction": float(np.mean(rotation[:, 2, 2] >= UPRIGHT_MIN_Z)),
         "fell": bool(traj.fell),
         "unstable": bool(traj.unstable or n < len(traj.qpos)),

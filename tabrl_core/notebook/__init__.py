@@ -28,8 +28,8 @@ __all__ = ["CURVE_COLUMNS", "RESULT_COLUMNS", "Job", "Run", "Status", "UnknownRu
 
 @functools.wraps(api.start_batch)
 def start_batch(*args, **kwargs) -> Run:
-    run_ = api.start_batch(*args, **kwargs)
-    return Run(run_.id, run_.job_ids)
+    batch = api.start_batch(*args, **kwargs)
+    return Run(batch.id, batch.job_ids)
 
 
 start_batch.__doc__ = (f"{api.start_batch.__doc__}\n    In a notebook the returned `Run` (a "

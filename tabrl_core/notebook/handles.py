@@ -24,12 +24,13 @@ FOLLOW_POLL_S = 1.0
 
 
 def follow(id_: str) -> None:
-    """Display a run or job and, while it trains, keep that display up to date from the store in
-    a background thread (the kernel stays free); a finished one is shown once, with its grid."""
+    """Display a run or job and, while it trains (and is judged), keep that display up to date
+    from the store in a background thread (the kernel stays free); once settled it shows its
+    grid. A settled one is shown once."""
     from IPython.display import display
 
     status = fetch_status(id_)
-    if not status.active or not in_kernel():
+    if status.settled or not in_kernel():
         display(bundle(status._repr_html_(), status), raw=True)
         return
     labels = provider_labels()
@@ -39,10 +40,10 @@ def follow(id_: str) -> None:
 
     def keep_up() -> None:
         current = status
-        while current.active:
+        while not current.settled:
             time.sleep(FOLLOW_POLL_S)
             current = fetch_status(id_)
-            page = view(current, labels) if current.active else current._repr_html_()
+            page = current._repr_html_() if current.settled else view(current, labels)
             handle.update(bundle(page, current), raw=True)
 
     threading.Thread(target=keep_up, name=f"tabrl-follow-{id_}", daemon=True).start()

@@ -14,7 +14,8 @@ import html
 import mimetypes
 from pathlib import Path
 
-from tabrl_core.jobs.view import ACTIVE_STATES, duration, grid_cells, state_counts, verdict_text
+from tabrl_core.jobs.view import (ACTIVE_STATES, awaiting_verdicts, duration, grid_cells,
+                                  state_counts, verdict_text)
 from tabrl_core.media.grid_html import grid_document
 
 STATE_COLORS = {"queued": "#808495", "running": "#1c83e1", "succeeded": "#21c354",
@@ -166,20 +167,24 @@ def curves_block(jobs: list[dict], labels: dict[str, str]) -> str:
 
 def judging_block(status: dict, labels: dict[str, str]) -> str:
     """The judge's ranking of the run's approaches (best first), each provider's mean score and
-    passes, or why judging failed; '' for a run that was not judged."""
+    passes, and the judge program (its code as text, or why it is invalid); '' for a run that
+    has no judge yet."""
     parts = []
-    if error := status["run"].get("judge_error"):
-        parts.append(f'<div class="error">{text(error)}</div>')
     if ranking := status.get("ranking"):
         items = [f"{text(r['name'])} ({r['score']:.2f}{', passed' if r['passed'] else ''})"
                  for r in ranking]
         parts.append(f"<div><b>Ranking</b>: {' › '.join(items)}</div>")
-    if providers := status.get("providers"):
-        items = [f"{text(labels.get(p, p))}: mean {row['mean_score']:.2f}, {row['passes']} of"
-                 f" {row['judged']} passed" for p, row in providers.items()
+    providers = [f"{text(labels.get(p, p))}: mean {row['mean_score']:.2f}, {row['passes']} of"
+                 f" {row['judged']} passed" for p, row in (status.get("providers") or {}).items()
                  if row.get("mean_score") is not None]
-        if items:
-            parts.append(f"<div><b>Providers</b>: {' · '.join(items)}</div>")
+    if providers:
+        parts.append(f"<div><b>Providers</b>: {' · '.join(providers)}</div>")
+    program = status.get("judge_program") or {}
+    if program.get("error"):
+        parts.append(f'<div class="error">judge: {text(program["error"])}</div>')
+    if program.get("code"):
+        parts.append(f"<details><summary>Judge program (by {text(program['by'])})</summary>"
+                     f"<pre>{text(program['code'])}</pre></details>")
     return "".join(parts)
 
 
@@ -192,17 +197,20 @@ def header(status: dict) -> str:
 
 
 def waiting_hint(status: dict) -> str:
-    """While jobs are unfinished: the overall bar, and how to wait for or reattach to the run."""
+    """While jobs are unfinished (or being judged): the overall bar, and how to wait for or
+    reattach to the run."""
+    run_id = status["run"]["id"]
+    wait_hint = (f'<div class="hint">Wait for it with <code>tabrl.wait({text(repr(run_id))})'
+                 "</code>; it goes on when this kernel stops.</div>")
+    if awaiting_verdicts(status):
+        return f"<div>Trained · the judge is grading the rollouts</div>{wait_hint}"
     if not any(status["counts"][s] for s in ACTIVE_STATES):
         return ""
-    run_id = status["run"]["id"]
     left = f" · about {duration(status['eta_s'])} left" if status["eta_s"] else ""
     idle = (" · no local worker is running: start one with <code>tabrl worker</code>"
             if status["run"]["backend"] == "local" and not status["worker_alive"] else "")
     return (f"{_bar(status['progress'], 'running')}<div>Training · {status['progress']:.0%}"
-            f"{left}{idle}</div><div class=\"hint\">Wait for it with"
-            f" <code>tabrl.wait({text(repr(run_id))})</code>; it trains on when this kernel"
-            " stops.</div>")
+            f"{left}{idle}</div>{wait_hint}")
 
 
 def run_html(status: dict, labels: dict[str, str], *, grid: bool = True) -> str:

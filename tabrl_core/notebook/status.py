@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tabrl_core.jobs import api
-from tabrl_core.jobs.view import ACTIVE_STATES, state_counts
+from tabrl_core.jobs.view import ACTIVE_STATES, awaiting_verdicts, state_counts
 from tabrl_core.notebook import html_view
 from tabrl_core.providers import ProviderConfigError, provider_statuses
 from tabrl_core.store.db import db_path
@@ -62,6 +62,12 @@ class Status(dict):
     def active(self) -> bool:
         """Whether some job is still queued or running."""
         return any(j["state"] in ACTIVE_STATES for j in self["jobs"])
+
+    @property
+    def settled(self) -> bool:
+        """Whether nothing will change by itself any more: every job has ended and the judge
+        has graded what it will grade."""
+        return not self.active and not awaiting_verdicts(self)
 
 
 def bundle(page: str, status: dict) -> dict:

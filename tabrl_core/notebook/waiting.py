@@ -35,7 +35,7 @@ class _NotebookBars:
         self._handle.update(self._render(status), raw=True)
 
     def close(self, status: Status, started: float) -> None:
-        state = "still training" if status.active else "finished"
+        state = "finished" if status.settled else "still training"
         line = (f"Run {status['run']['id']} {state} after waiting"
                 f" {duration(time.monotonic() - started)}: {state_counts(status)}")
         self._handle.update({"text/html": f"<div>{html_view.text(line)}</div>",
@@ -67,8 +67,9 @@ class _TerminalBar:
 
 
 def wait(run_id: str, timeout: float | None = None, *, poll_s: float = POLL_S) -> Status:
-    """Block until every job of the run (or the one job) has finished, showing progress; returns
-    the final status (a dict; a notebook shows it as the run with its grid).
+    """Block until every job of the run (or the one job) has finished and the judge has graded
+    them, showing progress; returns the final status (a dict; a notebook shows it as the run
+    with its grid).
 
     TimeoutError after `timeout` seconds, naming the run and how to reattach; an interrupt
     (Ctrl-C, the notebook's stop button) stops only the waiting, never the jobs.
@@ -78,11 +79,12 @@ def wait(run_id: str, timeout: float | None = None, *, poll_s: float = POLL_S) -
     status = fetch_status(run_id)
     bars = (_NotebookBars if in_kernel() else _TerminalBar)(status)
     try:
-        while status.active:
+        while not status.settled:
             left = None if timeout is None else timeout - (time.monotonic() - started)
             if left is not None and left <= 0:
+                doing = "being judged" if not status.active else state_counts(status)
                 raise TimeoutError(f"{status['kind']} {run_id} did not finish within {timeout} s"
-                                   f" ({state_counts(status)}); {reattach_hint(run_id)}")
+                                   f" ({doing}); {reattach_hint(run_id)}")
             time.sleep(poll_s if left is None else min(poll_s, left))
             status = fetch_status(run_id)
             bars.update(status)

@@ -40,3 +40,18 @@ class ProviderResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class Revision:
+    """A provider's revision of one approach: the revised approach (validated), what changed
+    and why in the provider's words, and what the call cost."""
+
+    approach: Approach
+    changes: str
+    note: str | None = None
+    model: str | None = None
+    latency_s: float = 0.0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0

@@ -23,7 +23,7 @@ import math
 import re
 from dataclasses import replace
 
-from tabrl_core.behaviours import BehaviourSpec, Phase, parse
+from tabrl_core.behaviours import BehaviourSpec, Oscillation, Phase, parse
 from tabrl_core.behaviours.body import body_for
 from tabrl_core.providers.base import Approach, ProviderResult
 from tabrl_core.rewards import primitives as p
@@ -273,7 +273,7 @@ def foot_phases(feet: tuple[str, ...], gait: str) -> list[float]:
 
 
 def _oscillate(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
-    waves = list(phase.oscillations) or [_default_wave(contract)]
+    waves = list(phase.oscillations) or [Oscillation("pitch", 0.15, 1.0)]
     name = re.sub(r"[^a-z]+", "_", waves[0].axis + "_oscillation")
     first = waves[0]
     if strategy == "direct":
@@ -289,12 +289,6 @@ def _oscillate(strategy: str, phase: Phase, contract: RobotContract) -> list[p.T
     feet = [p.feet_planted(0.3)] if contract.n_feet and all(o.axis != "height" for o in waves) \
         else []
     return oscillators + feet + [p.upright(0.2), p.action_rate(-0.05)] + _survival()
-
-
-def _default_wave(contract: RobotContract):
-    from tabrl_core.behaviours import Oscillation
-
-    return Oscillation("pitch", 0.15, 1.0)
 
 
 def _center(axis: str, contract: RobotContract) -> float:
@@ -385,8 +379,8 @@ def _feet_pattern(phase: Phase, contract: RobotContract) -> list[p.Term]:
                    f"jnp.mean({raised} * (1.0 - s.foot_contact) + (1.0 - {raised}) * "
                    "s.foot_contact)", 0.6),
             p.Term("raised_height", f"Lift the raised feet toward {height:.2g} m.",
-                   f"jnp.sum({raised} * jnp.tanh(jnp.maximum(s.foot_height, 0.0) / {p.num(height)})) / "
-                   f"{p.num(sum(mask))}", 0.6)]
+                   f"jnp.sum({raised} * jnp.tanh(jnp.maximum(s.foot_height, 0.0) / "
+                   f"{p.num(height)})) / {p.num(sum(mask))}", 0.6)]
 
 
 def _arms(phase: Phase, contract: RobotContract, strategy: str) -> list[p.Term]:

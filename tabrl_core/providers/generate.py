@@ -1,4 +1,5 @@
-"""generate_approaches: every chosen provider designs rewards at once, and every answer is checked.
+"""generate_approaches: every chosen provider designs rewards at once, and every answer is checked;
+revise_approach: one provider revises one approach, checked the same way.
 
 Each provider runs in its own thread. Its approaches go through the reward validator; the
 invalid ones get one repair round with the validator's exact errors sent back to the same
@@ -16,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tabrl_core.providers.base import Approach, ProviderResult
-from tabrl_core.providers.calls import (
-    INTERNAL, NOT_CONFIGURED, ProviderError, call_with_retries, key_fingerprint, redact)
+from tabrl_core.providers.base import Approach, ProviderResult, Revision
+from tabrl_core.providers.calls import (BAD_OUTPUT, INTERNAL, NOT_CONFIGURED, ProviderError,
+                                        call_with_retries, key_fingerprint, redact)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.parsing import parse_approaches
 from tabrl_core.providers.pricing import estimate_cost
@@ -118,7 +119,7 @@ def _ask(client, prompt: Prompt, config: ProviderConfig, tokens: _Tokens) -> lis
     completion = call_with_retries(lambda left: client.complete(prompt, left), config.timeout_s)
     tokens.input += completion.input_tokens
     tokens.output += completion.output_tokens
-    return parse_approaches(completion.text, prompt.n_approaches)
+    return parse_approaches(completion.text, prompt.n_approaches, prompt.fields)
 
 
 def _validate(provider: str, drafts: list[dict[str, str]], robot: str) -> list[Approach]:
@@ -153,6 +154,41 @@ def _repair(client, config: ProviderConfig, robot: str, behavior: str,
         approach.repaired = approach.valid
         approaches[i] = approach
     return f"repair round: {sum(a.valid for a in fixed)} of {len(failed)} invalid approaches fixed"
+
+
+def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
+                    secrets: Mapping | None = None) -> Revision:
+    """Ask LLM `provider` for the one revised approach `prompt` (build_refine_prompt) requests;
+    it is validated and, if invalid, gets one repair round like any design.
+
+    Raises ValueError for an unknown provider or the built-in one (it refines offline, see
+    builtin_refine); ProviderError when the provider is not configured, its call fails, or the
+    revision is still invalid after the repair round.
+    """
+    config = select_configs([provider], secrets)[0]
+    if config.kind == "builtin":
+        raise ValueError("the built-in designer refines offline (providers.builtin_refine)")
+    if not config.configured:
+        hint = f": set {' or '.join(config.key_vars)}" if config.key_vars else ""
+        raise ProviderError(NOT_CONFIGURED, f"{config.label} is not configured{hint}")
+    tokens, start = _Tokens(), time.monotonic()
+    client = make_client(config)
+    try:
+        draft = _ask(client, prompt, config, tokens)[0]
+        approaches = _validate(config.id, [draft], robot)
+        note = _repair(client, config, robot, behavior, approaches, tokens)
+    except ProviderError as err:
+        raise ProviderError(err.kind, _redact(str(err), config.api_key)) from None
+    finally:
+        client.close()
+    approach = approaches[0]
+    if not approach.valid:
+        raise ProviderError(BAD_OUTPUT, _redact(
+            f"{config.label}'s revised reward failed validation twice: {approach.error}"
+            + (f" ({note})" if note and "failed" in note else ""), config.api_key))
+    return Revision(approach, draft["changes"], _redact(note, config.api_key), config.model,
+                    time.monotonic() - start, tokens.input, tokens.output,
+                    estimate_cost(config.model, tokens.input, tokens.output))
 
 
 def _design_builtin(robot: str, behavior: str) -> ProviderResult:

@@ -17,8 +17,10 @@ def strip_fence(text: str) -> str:
     return match.group(1) if match else text.strip()
 
 
-def parse_approaches(text: str, expected: int) -> list[dict[str, str]]:
-    """The `expected` approaches in `text` as {name, description, code} dicts.
+def parse_approaches(text: str, expected: int,
+                     fields: tuple[str, ...] = FIELDS) -> list[dict[str, str]]:
+    """The `expected` approaches in `text` as dicts of `fields` (default name, description,
+    code), each a non-empty string.
 
     Raises ProviderError(bad_output) naming the first problem: not JSON, no `approaches` list,
     a missing or empty field, or the wrong number of approaches.
@@ -36,10 +38,10 @@ def parse_approaches(text: str, expected: int) -> list[dict[str, str]]:
     for i, item in enumerate(items, 1):
         if not isinstance(item, dict):
             raise ProviderError(BAD_OUTPUT, f"approach {i} is not an object")
-        for name in FIELDS:
+        for name in fields:
             value = item.get(name)
             if not isinstance(value, str) or not value.strip():
                 raise ProviderError(BAD_OUTPUT, f"approach {i} has no '{name}'")
-        approaches.append({"name": item["name"].strip(), "description": item["description"].strip(),
-                           "code": strip_fence(item["code"])})
+        approaches.append({name: strip_fence(item[name]) if name == "code" else item[name].strip()
+                           for name in fields})
     return approaches

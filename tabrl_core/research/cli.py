@@ -15,7 +15,7 @@ def _benchmark(args: argparse.Namespace) -> int:
 
     providers = [p.strip() for p in args.providers.split(",") if p.strip()]
     result = run_benchmark(args.suite, providers, args.steps, args.out, args.backend,
-                           seed=args.seed)
+                           seed=args.seed, judge=args.judge, video_judge=args.video)
     for row in result.leaderboard:
         print(f"{row['provider']:<20} passed {row['tasks_passed']}/{row['tasks']}  "
               f"best score {row['mean_best_score']:.2f}  valid {row['valid_code_rate']:.0%}  "
@@ -52,6 +52,12 @@ def add_benchmark_command(subparsers) -> None:
                         help="folder for leaderboard.csv, results.parquet and report.html")
     parser.add_argument("--backend", choices=BACKENDS, default="local")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--judge", default=None, metavar="P",
+                        help="the one judge provider for every task (default: the first "
+                             "configured LLM, else builtin)")
+    parser.add_argument("--video", default=None, metavar="P",
+                        help="video judge provider, or 'off' (default: the judge provider when "
+                             "it is Claude, GPT or Gemini with a key)")
     parser.set_defaults(func=_benchmark)
 
 

@@ -110,7 +110,7 @@ def report_html(meta: dict, board: list[dict], rows: list[dict]) -> str:
     title = f"TabRL benchmark {meta['id']}"
     facts = (f"{meta['tasks']} tasks from {meta['suite']} · providers "
              f"{', '.join(meta['providers'])} · {meta['steps']:,} steps per approach on "
-             f"{meta['backend']}")
+             f"{meta['backend']} · judged by {meta.get('judge') or 'no judge'}")
     return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
             f"<h1>{escape(title)}</h1><p>{escape(facts)}</p>"

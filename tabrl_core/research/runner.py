@@ -21,9 +21,10 @@ from tabrl_core.research.results import (STAT_COLUMNS, ProviderTask, checks_json
                                          shares, write_leaderboard, write_results)
 from tabrl_core.research.suite import Task, read_suite
 
-NOT_JUDGED = "not judged: the job has no judge verdict"
 POLL_S = 0.5
 """How often the runner reads the store while the tasks train."""
+JUDGE_WAIT_S = 600.0
+"""How long the runner waits for a finished run's verdicts before recording it unjudged."""
 
 
 @dataclass
@@ -69,13 +70,12 @@ def _design(task: Task, providers: list[str]) -> TaskRun:
     return run
 
 
-def _start(run: TaskRun, steps: int, backend: str, seed: int, train_config: dict | None) -> None:
+def _start(run: TaskRun, steps: int, backend: str, seed: int, options: dict) -> None:
     from tabrl_core.jobs import start_batch
 
     if not any(a.valid for a in run.approaches):
         run.error = "no valid approach to train"
         return
-    options = {"train_config": train_config} if train_config else {}
     try:
         batch = start_batch(run.task.robot, run.approaches, steps, backend,
                             behavior=run.task.behavior, seed=seed, start_worker=False, **options)
@@ -101,8 +101,9 @@ class _Bars:
 
     def show(self, run_id: str, status: dict) -> None:
         bar, counts = self.bars[run_id], status["counts"]
+        judged = sum(bool(j["judge"]) for j in status["jobs"])
         shown = (round(status["progress"], 2), f"{counts['succeeded']} done, "
-                 f"{counts['failed']} failed, {counts['running']} running")
+                 f"{counts['failed']} failed, {counts['running']} running, {judged} judged")
         if self.shown.get(run_id) != shown:  # redraw only on change: stderr may be a log file
             self.shown[run_id] = shown
             bar.n, bar.postfix = shown
@@ -113,12 +114,23 @@ class _Bars:
             bar.close()
 
 
+def _judged(status: dict) -> bool:
+    """Whether a finished run's judge is done: every succeeded job has a verdict, or the judge
+    failed (its error is kept with the run)."""
+    if status["judge_program"]["error"] and not status["judge_program"]["valid"]:
+        return True
+    return all(j["judge"] for j in status["jobs"] if j["state"] == "succeeded")
+
+
 def _wait(runs: list[TaskRun], backend: str, bars: _Bars) -> None:
-    """Poll the store until every started run finished; locally, serve the queue meanwhile."""
+    """Poll the store until every started run finished and was judged (the worker or the Modal
+    client judges a run after its last job; JUDGE_WAIT_S at most); locally, serve the queue
+    meanwhile."""
     from tabrl_core.jobs import get_status
     from tabrl_core.jobs.worker import run_worker
 
     pending = {r.run_id: r for r in runs if r.run_id}
+    finished_at: dict[str, float] = {}
     worker = None
     while pending:
         if backend == "local" and (worker is None or not worker.is_alive()):
@@ -129,7 +141,9 @@ def _wait(runs: list[TaskRun], backend: str, bars: _Bars) -> None:
             run.status = get_status(run_id)
             bars.show(run_id, run.status)
             if run.status["state"] == "finished":
-                del pending[run_id]
+                since = finished_at.setdefault(run_id, time.monotonic())
+                if _judged(run.status) or time.monotonic() - since > JUDGE_WAIT_S:
+                    del pending[run_id]
         if pending:
             time.sleep(POLL_S)
     if worker is not None:
@@ -137,10 +151,14 @@ def _wait(runs: list[TaskRun], backend: str, bars: _Bars) -> None:
 
 
 def _judge(job: dict | None) -> dict:
-    verdict = (job or {}).get("judge")
-    if verdict:
-        return verdict
-    return {"score": None, "passed": None, "verdict": NOT_JUDGED, "by": None, "checks": []}
+    from tabrl_core.judging.verdict import not_judged
+
+    if job and job.get("judge"):
+        return job["judge"]
+    if job is None:
+        return not_judged("not trained", None)
+    return not_judged("no judge verdict" if job["state"] == "succeeded"
+                      else f"the job {job['state']}", None)
 
 
 def _approach_row(base: dict, approach, position: int, run: TaskRun, out: Path) -> dict:
@@ -203,12 +221,15 @@ def _rows(run: TaskRun, providers: list[str], out: Path) -> tuple[list[dict], li
 
 
 def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
-                  backend: str = "local", *, seed: int = 0, train_config: dict | None = None,
+                  backend: str = "local", *, seed: int = 0, judge: str | None = None,
+                  video_judge: str | None = None, train_config: dict | None = None,
                   show_progress: bool = True, suite_name: str | None = None) -> BenchmarkResult:
     """Run every task of `suite` (a CSV path or a list of Task) with every provider in
     `providers`, `steps` env steps per approach, on `backend` ("local" or "modal"); write
     leaderboard.csv, results.parquet, report.html and the GIFs into `out`, and list the
-    benchmark in the index (see tabrl_core.research.index).
+    benchmark in the index (see tabrl_core.research.index). Every task is judged by the same
+    `judge` provider (default: `default_judge_provider()`); `video_judge` as in `tabrl train`
+    ("off" for none). `train_config` is a dict of TrainConfig fields.
 
     Raises SuiteError for a malformed suite, ValueError for an unknown provider or backend or a
     budget out of range, and ModalUnavailableError when Modal cannot be used at all; a task
@@ -217,12 +238,17 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
     from tabrl_core.budgets import check_steps
     from tabrl_core.jobs import modal_backend
     from tabrl_core.jobs.records import new_id
+    from tabrl_core.judging.author import default_judge_provider
     from tabrl_core.providers.registry import select_configs
     from tabrl_core.research import index, report
 
     tasks = suite if isinstance(suite, list) else read_suite(suite)
     providers = [c.id for c in select_configs(providers)]
+    judge = judge or default_judge_provider()
+    select_configs([judge])  # an unknown judge provider fails now, not after training
     check_steps(steps, backend)  # also rejects an unknown backend
+    options = {"judge_provider": judge, **({"video_judge": video_judge} if video_judge else {}),
+               **({"train_config": train_config} if train_config else {})}
     if backend == "modal":
         modal_backend.check_ready()
     out = Path(out).resolve()
@@ -232,7 +258,7 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
     runs = [_design(task, providers) for task in tasks]
     for run in runs:
         if run.error is None:
-            _start(run, steps, backend, seed, train_config)
+            _start(run, steps, backend, seed, options)
         if run.error and show_progress:
             print(f"task {run.task.index} ({run.task.robot}: {run.task.behavior}) failed: "
                   f"{run.error}", file=sys.stderr)
@@ -252,7 +278,7 @@ def run_benchmark(suite, providers: list[str], steps: int, out: Path | str,
     write_leaderboard(board, out / "leaderboard.csv")
     meta = {"id": benchmark_id, "dir": str(out), "suite": suite_name or (
         str(suite) if not isinstance(suite, list) else "tasks"), "providers": providers,
-        "steps": steps, "backend": backend, "seed": seed, "tasks": len(tasks),
+        "judge": judge, "steps": steps, "backend": backend, "seed": seed, "tasks": len(tasks),
         "failed_tasks": [r.task.index for r in runs if r.run_id is None],
         "started": started, "finished": time.time()}
     (out / "benchmark.json").write_text(json.dumps(meta, indent=1))

@@ -133,4 +133,21 @@ def _judge_verdicts(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _judge_verdicts)
+def _lineage(conn: sqlite3.Connection) -> None:
+    """Refinement: a refined approach names its parent job, and its run the parent's run."""
+    _execute_all(conn, """
+        ALTER TABLE runs ADD COLUMN parent_run TEXT REFERENCES runs(id);
+        ALTER TABLE approaches ADD COLUMN parent_job TEXT REFERENCES jobs(id);
+        ALTER TABLE approaches ADD COLUMN round INTEGER NOT NULL DEFAULT 0;  -- 0: a first design
+        ALTER TABLE approaches ADD COLUMN comment TEXT;        -- the user's words, if any
+        ALTER TABLE approaches ADD COLUMN diff TEXT;           -- unified diff from the parent code
+        ALTER TABLE approaches ADD COLUMN change_reason TEXT;  -- what the provider changed, why
+        ALTER TABLE approaches ADD COLUMN judge_before TEXT;   -- JSON: the parent's verdict
+        ALTER TABLE approaches ADD COLUMN init_from TEXT;      -- base, scratch or a checkpoint
+        ALTER TABLE approaches ADD COLUMN design TEXT;         -- JSON: the built-in's parameters
+        CREATE INDEX approaches_parent ON approaches(parent_job);
+    """)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _judge_verdicts,
+                                                                 _lineage)

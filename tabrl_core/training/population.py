@@ -128,16 +128,28 @@ def base_policy_path(robot_id: str) -> Path:
 
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
-                   n_approaches: int, seed: int, init: str | Path) -> tuple[ppo.AgentState, str]:
-    """K learner states: copies of a trained policy or fresh ones, and where they came from.
+                   n_approaches: int, seed: int, init: str | Path | Sequence[str | Path]
+                   ) -> tuple[ppo.AgentState, list[str]]:
+    """K learner states: copies of a trained policy or fresh ones, and where each came from.
 
     init="base": the robot's base policy when it has one that fits, else fresh; "scratch":
     fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or CheckpointError).
+    A sequence gives each approach its own start.
     """
+    inits = [init] * n_approaches if isinstance(init, (str, Path)) else list(init)
+    if len(inits) != n_approaches:
+        raise ValueError(f"{len(inits)} starts for {n_approaches} approaches")
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
-    fresh = [ppo.init_agent(k, networks, obs_size, config) for k in keys]
+    starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
+                          config, start) for k, start in zip(keys, inits)]
+    return _stack_agents([agent for agent, _ in starts]), [source for _, source in starts]
+
+
+def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: TrainConfig,
+                init: str | Path) -> tuple[ppo.AgentState, str]:
+    """One learner: `fresh`, or `fresh` with the weights of the policy `init` names."""
     if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
-        return _stack_agents(fresh), "scratch"
+        return fresh, "scratch"
     path = base_policy_path(robot_id) if init == "base" else Path(init)
     start = load_checkpoint(path)
     fits = (start.robot_id == robot_id and start.obs_size == obs_size
@@ -145,23 +157,22 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
             and start.config.value_hidden == config.value_hidden)
     if not fits:
         if init == "base":
-            return _stack_agents(fresh), "scratch"
+            return fresh, "scratch"
         raise CheckpointError(f"checkpoint {path} is for {start.robot_id} with networks "
                               f"{start.config.policy_hidden}; cannot fine-tune it here")
-    agents = [agent._replace(policy=start.policy, value=start.value,
-                             normalizer=start.normalizer) for agent in fresh]
-    return _stack_agents(agents), "base" if init == "base" else str(path)
+    agent = fresh._replace(policy=start.policy, value=start.value, normalizer=start.normalizer)
+    return agent, "base" if init == "base" else str(path)
 
 
 def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
                      seed: int = 0, config: TrainConfig | None = None,
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
-                     init: str | Path = "base") -> list[ApproachResult]:
+                     init: str | Path | Sequence[str | Path] = "base") -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
 
     `init`: "base" (the robot's base policy, when it has one), "scratch", or a checkpoint
-    folder to fine-tune.
+    folder to fine-tune; or a sequence of those, one per reward.
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
     (should_cancel() true) stops within one iteration.
@@ -179,7 +190,7 @@ class _PopulationTrainer:
     """State of one population run; `run` is the training loop."""
 
     def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int,
-                 init: str | Path):
+                 init: str | Path | Sequence[str | Path]):
         self.robot_id, self.rewards, self.steps, self.config, self.seed = (
             robot_id, rewards, steps, config, seed)
         self.k = len(rewards)
@@ -187,7 +198,7 @@ class _PopulationTrainer:
         self.env = envlib.RobotEnv(robot_id, nthread=config.nthread or None)
         self.action_size = self.env.n_joints
         self.networks = ppo.make_networks(self.env.obs_size, self.action_size, config)
-        self.agents, self.init_source = initial_agents(
+        self.agents, self.init_sources = initial_agents(
             robot_id, self.networks, self.env.obs_size, config, self.k, seed, init)
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
@@ -336,7 +347,7 @@ class _PopulationTrainer:
                     obs_size=self.env.obs_size, action_size=self.action_size,
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
-                    extra={"init": self.init_source})
+                    extra={"init": self.init_sources[i]})
             last = history[i][-1] if history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
             results.append(ApproachResult(status=status[i], error=errors[i], checkpoint=checkpoint,

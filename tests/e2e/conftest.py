@@ -14,14 +14,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from browser_support import ARTIFACTS, launch as launch_chromium
 from jobs_support import stop_workers
 from tabrl_core.robots.gallery import list_models
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = Path(os.environ.get("TABRL_TEST_ARTIFACTS") or ROOT / "test-artifacts")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-quic"]
 VIEWPORTS = {"desktop": (1280, 900), "tablet": (820, 1180)}
 
 
@@ -93,8 +90,7 @@ def app(tabrl_home):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
 
