@@ -11,33 +11,42 @@ from tabrl_app.display import date, state_badge
 from tabrl_app.grid import grid_html, grid_video_path
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
-from tabrl_core.jobs.view import ACTIVE_STATES, duration, grid_cells
+from tabrl_core.jobs.view import ACTIVE_STATES, awaiting_verdicts, duration, grid_cells
 from tabrl_core.media import grid_export
 
 
 def run_view(run_id: str, *, key: str = "") -> None:
-    """A run's job progress (polled while it trains), its video grid and its training curves."""
+    """A run's job progress (polled while it trains and until its verdicts arrive), its video
+    grid and its training curves."""
     status = get_status(run_id)
-    states = tuple(j["state"] for j in status["jobs"])
+    seen = _watched(status)
     run = status["run"]
     st.caption(f"Run `{run_id}` · {run['robot']} · “{run['behavior']}” · "
                f"{run['steps']:,} steps · {run['backend']} · started {date(run['created'])}")
     _videos(status, key)
-    if any(s in ACTIVE_STATES for s in states):
-        _live_progress(run_id, states, key)
+    if seen[0]:
+        _live_progress(run_id, seen, key)
     else:
-        _progress(run_id, states, key)
+        _progress(run_id, seen, key)
+
+
+def _watched(status: dict) -> tuple:
+    """What redraws the whole page when it changes: whether the run still changes (training,
+    or judged any moment now), and each job's state and whether it has a verdict."""
+    live = any(j["state"] in ACTIVE_STATES for j in status["jobs"]) or awaiting_verdicts(status)
+    return live, tuple((j["state"], j.get("judge") is not None) for j in status["jobs"])
 
 
 @st.fragment(run_every=2)
-def _live_progress(run_id: str, states: tuple[str, ...], key: str) -> None:
-    _progress(run_id, states, key)
+def _live_progress(run_id: str, seen: tuple, key: str) -> None:
+    _progress(run_id, seen, key)
 
 
-def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
-    """Every job's progress row and curve; redraws the whole page when a job changes state."""
+def _progress(run_id: str, seen: tuple, key: str) -> None:
+    """Every job's progress row and curve; redraws the whole page when a job changes state or
+    gets its verdict."""
     status = get_status(run_id)
-    if tuple(j["state"] for j in status["jobs"]) != states:
+    if _watched(status) != seen:
         st.rerun()
     if status["counts"]["queued"] + status["counts"]["running"]:
         left = f" · about {duration(status['eta_s'])} left" if status["eta_s"] else ""
@@ -45,6 +54,8 @@ def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
         if st.button("Cancel run", key=f"cancel-{key}{run_id}", icon=":material/stop:"):
             cancel(run_id)
             st.rerun()
+    elif seen[0]:
+        st.caption("Judging the videos…")
     labels = provider_labels()
     for job in status["jobs"]:
         _job_row(job, labels.get(job["provider"], job["provider"]), key)

@@ -100,12 +100,10 @@ def base_sliding(path: Path, vx: float, seconds: float = 5.0, fps: int = 30) -> 
     return path
 
 
-def judged_run(speeds: tuple[float, ...] = (-0.4, 0.5, 0.0), behavior: str = "walk backwards",
-               providers: tuple[str, ...] = ("builtin",)) -> str:
-    """A finished run whose jobs slid at `speeds` (m/s along x, per provider in turn), judged by
-    the built-in judge the way a worker judges a run after its last job."""
-    from tabrl_core.judging import judge_run
-
+def sliding_run(speeds: tuple[float, ...] = (-0.4, 0.5, 0.0), behavior: str = "walk backwards",
+                providers: tuple[str, ...] = ("builtin",)) -> str:
+    """A run whose jobs have just finished, sliding at `speeds` (m/s along x, per provider in
+    turn), and are not judged yet."""
     run_id = queued_run(behavior, providers=providers)
     with opened() as conn:
         group = claim_next_group(conn, os.getpid())
@@ -119,5 +117,14 @@ def judged_run(speeds: tuple[float, ...] = (-0.4, 0.5, 0.0), behavior: str = "wa
                        "upright_fraction": 1.0},
                 artifacts={"video": clip(media / "clip.mp4", index),
                            "trajectory": base_sliding(media / "trajectory.npz", vx)}))
+    return run_id
+
+
+def judged_run(*args, **kwargs) -> str:
+    """A `sliding_run` judged by the built-in judge, the way a worker judges a run after its
+    last job."""
+    from tabrl_core.judging import judge_run
+
+    run_id = sliding_run(*args, **kwargs)
     judge_run(run_id, "builtin")
     return run_id

@@ -9,6 +9,8 @@ import re
 import app_runs
 from test_app import grid_data, home, open_app, texts  # noqa: F401 (home: the autouse data dir)
 
+from tabrl_core.judging import judge_run
+
 from tabrl_core.jobs import get_status
 from tabrl_core.jobs.view import grid_cells
 from tabrl_core.media.grid_html import GridCell, grid_document
@@ -89,3 +91,16 @@ def test_grid_cells_mark_only_the_top_of_the_ranking():
     cells = grid_cells(status["jobs"], {})
     assert [c.best for c in cells] == [False, True, False]
     assert status["ranking"][0]["job_id"] == status["jobs"][1]["id"]
+
+
+def test_a_run_that_just_finished_waits_for_its_verdicts_then_shows_them():
+    run_id = app_runs.sliding_run()
+    at = open_app(run=run_id)
+    assert "Judging the videos…" in texts(at.caption)
+    cells = grid_data(at.get("iframe")[0].proto.srcdoc)["rows"][0]["cells"]
+    assert all(c["judge"] is None for c in cells)
+    judge_run(run_id, "builtin")  # what the worker does after the last job
+    at.run()
+    assert "Judging the videos…" not in texts(at.caption)
+    cells = grid_data(at.get("iframe")[0].proto.srcdoc)["rows"][0]["cells"]
+    assert [c["judge"]["passed"] for c in cells] == [True, False, False]
