@@ -132,4 +132,4 @@ def _videos(status: dict, key: str) -> None:
         except (RuntimeError, OSError, ValueError) as err:
             st.error(f"The grid MP4 could not be made: {err}")
     st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
-    judge_view.judge_program(status, labels)
+    judge_view.judge_program(status, labels, key)

@@ -1,23 +1,30 @@
 """The judge in the app (AppTest): each grid cell carries its verdict and the run's best
 approach is marked, a per-provider scoreboard sits above the grid, the judge program's code is
-viewable, and verdict text from LLMs travels as data, never as markup."""
+viewable, the run can be judged again (with a key pasted for the session), and verdict text
+from LLMs travels as data, never as markup."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import app_runs
+import pytest
+from fake_llm_server import FakeLLMServer, ok
 from test_app import grid_data, home, open_app, texts  # noqa: F401 (home: the autouse data dir)
-
-from tabrl_core.judging import judge_run
 
 from tabrl_core.jobs import get_status
 from tabrl_core.jobs.view import grid_cells
+from tabrl_core.judging import judge_run
+from tabrl_core.judging.builtin import builtin_judge_code
 from tabrl_core.media.grid_html import GridCell, grid_document
 
 # Built-in slides back fast (passes "walk backwards"), forward, and stands; Claude's slide
 # forward, slowly back and forward: only the first approach passes.
 SPEEDS = (-0.4, 0.5, 0.0, 0.3, -0.1, 0.2)
+JUDGE_CODE = "# an LLM's judge\n" + builtin_judge_code("go1", "walk backwards")
+
+pytestmark = pytest.mark.usefixtures("no_provider_settings")
 
 
 def test_the_grid_shows_each_verdict_the_best_approach_and_a_scoreboard():
@@ -104,3 +111,25 @@ def test_a_run_that_just_finished_waits_for_its_verdicts_then_shows_them():
     assert "Judging the videos…" not in texts(at.caption)
     cells = grid_data(at.get("iframe")[0].proto.srcdoc)["rows"][0]["cells"]
     assert [c["judge"]["passed"] for c in cells] == [True, False, False]
+
+
+def test_judge_again_with_an_llm_whose_key_was_pasted_for_this_session(monkeypatch):
+    pasted = "sk-ant-PASTED-judge-key-31c7"
+    run_id = app_runs.judged_run()
+    with FakeLLMServer("anthropic") as claude:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", claude.base_url)
+        claude.script(ok("anthropic", json.dumps({"code": JUDGE_CODE})))
+        at = open_app(run=run_id)
+        at.session_state["provider_keys"] = {"anthropic": pasted}
+        at.run()
+        at.selectbox(key=f"judge-with-{run_id}").set_value("anthropic").run()
+        at.button(key=f"judge-again-{run_id}").click().run()
+        assert not at.exception, at.exception
+    headers = {k.lower(): v for k, v in claude.requests[0].headers.items()}
+    assert pasted in (headers.get("x-api-key"), headers.get("authorization", "")[7:])
+    status = get_status(run_id)
+    assert status["judge_program"]["by"] == "code:anthropic"
+    assert {j["judge"]["by"] for j in status["jobs"]} == {"code:anthropic"}
+    assert [j["judge"]["passed"] for j in status["jobs"]] == [True, False, False]
+    assert any(e.label == "Judge program · written by Claude" for e in at.expander)
+    assert JUDGE_CODE.strip() in [c.value for c in at.code]
