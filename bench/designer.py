@@ -9,8 +9,8 @@ trained policy is rolled out for 5 s. Two verdicts per rollout, both derived fro
 - shown: a trajectory metric written here from the spec's targets, per phase (distance in the
   asked direction, yaw turned, jump height, rotation, held height and tilt, raised feet,
   oscillation amplitude, staying in place), each met at 50% of its target, and no fall;
-- judge: the spec's built-in judge program (`tabrl_core.behaviours.judge_code`), run through
-  `tabrl_core.judging` when that package is present, else evaluated here with NumPy.
+- judge: the spec's built-in judge program (`tabrl_core.behaviours.judge_code`), validated and
+  run in the judge's sandbox (`tabrl_core.judging.program.run_judge`).
 
 A sentence counts as shown when its best approach (by the metric's score, among those that did
 not fall) shows it. Prints one JSON object; the targets are >= 80% shown on Go1 and >= 60% on
@@ -40,34 +40,14 @@ CLASSIC = (("half_cheetah", "run forward fast"), ("half_cheetah", "run backward"
 SHARE = 0.5  # a target counts as shown at this share of its size
 
 
-def contract_frames(traj) -> dict:
-    """The reward contract's fields for each frame of a rollout (the training's own
-    definitions: sensors from qpos/qvel, then `contract_state` over all frames at once)."""
-    import jax.numpy as jnp
-    import mujoco
+def contract_frames(traj):
+    """The judge's view of a rollout: the per-frame contract fields it recorded (derived from
+    its poses when it recorded none)."""
+    from tabrl_core.judging.trajectories import judge_trajectory
+    from tabrl_core.training.rollout import frame_states
 
-    from tabrl_core.training import env as envlib
-
-    env = envlib.RobotEnv(traj.robot_id, nthread=1)
-    try:
-        data = mujoco.MjData(env.model)
-        sensors = np.empty((len(traj.qpos), env.model.nsensordata))
-        for k, (qpos, qvel) in enumerate(zip(traj.qpos, traj.qvel)):
-            data.qpos[:], data.qvel[:] = qpos, qvel
-            mujoco.mj_forward(env.model, data)
-            sensors[k] = data.sensordata
-        frames = len(sensors)
-        memory = envlib.FootMemory(jnp.zeros((frames, env.n_feet)), jnp.ones((frames, env.n_feet)))
-        s, _, _ = envlib.contract_state(env.layout, env.constants,
-                                        jnp.asarray(sensors, jnp.float32), memory,
-                                        jnp.asarray(traj.time, jnp.float32))
-    finally:
-        env.close()
-    fields = {name: np.asarray(value, np.float64) for name, value in s._asdict().items()}
-    fields["base_rpy"][:, 2] = np.unwrap(fields["base_rpy"][:, 2])
-    fields.update(time=np.asarray(traj.time, np.float64), dt=1.0 / traj.fps,
-                  fell=float(traj.fell))
-    return fields
+    states = traj.states or frame_states(traj.robot_id, traj.qpos, traj.qvel)
+    return judge_trajectory(states, traj.time, traj.fps, traj.fell)
 
 
 def _window(f: dict, phase) -> np.ndarray:
@@ -131,29 +111,16 @@ def spec_shown(spec, contract, f: dict) -> tuple[bool, float, dict]:
     return shown, score, fractions
 
 
-def run_judge(code: str, f: dict) -> tuple[bool, dict, str]:
-    """(passed, {check: passed}, runner) for the spec's judge on one rollout."""
-    try:
-        from tabrl_core.judging import program  # the judge helper's sandboxed runner
-        from tabrl_core.judging.contract import FIELD_NAMES, JudgeTrajectory
-    except ImportError:
-        program = None
-    if program is not None:
-        trajectory = JudgeTrajectory(**{k: np.asarray(f[k]) for k in FIELD_NAMES})
-        result = program.run_judge(code, [trajectory])[0]
-        checks = {c.name: bool(c.passed) for c in result.checks}
-        return all(checks.values()), checks, "tabrl_core.judging"
-    helpers = {"at_least": lambda v, x: float(v) >= x, "at_most": lambda v, x: float(v) <= x,
-               "between": lambda v, lo, hi: lo <= float(v) <= hi}
-    namespace = {"jnp": np, **helpers}
-    exec(compile(code, "<builtin judge>", "exec"), namespace)  # our own generated program
-    checks = {k: bool(v) for k, v in namespace["judge"](_Frames(f)).items()}
-    return all(checks.values()), checks, "numpy (tabrl_core.judging not on this branch)"
+def run_judge(code: str, trajectory) -> tuple[bool, dict]:
+    """(passed, {check: passed}) of the spec's judge program on one rollout, validated and
+    run in the judge's sandbox like any judge."""
+    from tabrl_core.judging.program import run_judge as run
 
-
-class _Frames:
-    def __init__(self, fields: dict):
-        self.__dict__.update(fields)
+    result = run(code, [trajectory])[0]
+    if isinstance(result, Exception):
+        raise result
+    checks = {c.name: c.scored()[0] for c in result}
+    return all(checks.values()), checks
 
 
 def bench_robot(robot: str, sentences: list[str], steps: int) -> list[dict]:
@@ -181,17 +148,17 @@ def bench_robot(robot: str, sentences: list[str], steps: int) -> list[dict]:
         per = []
         for j in range(3):
             frames = contract_frames(trajectories[3 * i + j])
-            shown, score, fractions = spec_shown(spec, contract, frames)
-            passed, checks, runner = run_judge(code, frames)
+            shown, score, fractions = spec_shown(spec, contract, frames._asdict())
+            passed, checks = run_judge(code, frames)
             per.append({"approach": approaches[3 * i + j].name, "shown": shown,
-                        "score": round(score, 3), "fell": bool(frames["fell"]),
+                        "score": round(score, 3), "fell": bool(frames.fell),
                         "measures": fractions, "judge_passed": passed, "judge_checks": checks})
         upright = [p for p in per if not p["fell"]] or per
         best = max(upright, key=lambda p: p["score"])
         rows.append({"robot": robot, "text": spec.text, "plan": spec.describe(),
                      "shown": best["shown"], "best": best["approach"],
                      "judge_agrees": best["judge_passed"] == best["shown"],
-                     "judge_runner": runner, "train_s_population": round(train_s, 1),
+                     "train_s_population": round(train_s, 1),
                      "approaches": per})
     return rows
 

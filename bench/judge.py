@@ -2,9 +2,9 @@
 
     python bench/judge.py [--train-steps N] [--no-train]
 
-Real Go1 trajectories (the shipped base policy rolled out; the same rollouts played backwards
-and bent into left and right circles; open-loop sinusoid motion; tiny trained policies of the
-built-in designer's approaches) are each judged against every behaviour below, so most pairs are
+Real Go1 trajectories (the shipped base policy rolled out; the same rollouts played backwards;
+open-loop sinusoid motion, also turned in place to the left and right; tiny trained policies of
+the built-in designer's approaches) are each judged against every behaviour below, so most pairs are
 deliberate failures (a forward walk judged as "walk backwards"). The truth of a pair comes from
 the behaviour metrics of bench/train.py (`behaviour_metrics`) with the thresholds in TRUTH; the
 judge is the built-in judge program for the behaviour, run through the sandbox like any judge.
@@ -28,11 +28,13 @@ from train import behaviour_metrics  # noqa: E402 -- bench/train.py, the metrics
 
 STAND = 0.285  # Go1's standing base height (its reward contract's stand_height), m
 SECONDS = 5.0
-# behaviour -> (what the truth requires, test on the metrics); a fall never counts.
+# behaviour -> (what the truth requires, test on the metrics); a fall never counts. Motions
+# pass at 40% of the behaviour's nominal target (0.5 m/s or 1 rad/s for 5 s, a 0.2 x standing
+# height hop); "stand tall" is at least 5% above the standing height.
 TRUTH = {
     "walk forward": ("forward_distance_m >= 1.0", lambda m: m["forward_distance_m"] >= 1.0),
-    "walk backwards": ("forward_distance_m <= -0.8",
-                       lambda m: m["forward_distance_m"] <= -0.8),
+    "walk backwards": ("forward_distance_m <= -1.0",
+                       lambda m: m["forward_distance_m"] <= -1.0),
     "turn left": ("yaw_turned_rad >= 2.0", lambda m: m["yaw_turned_rad"] >= 2.0),
     "turn right": ("yaw_turned_rad <= -2.0", lambda m: m["yaw_turned_rad"] <= -2.0),
     "keep shaking your hips aloha dude!": (
@@ -40,9 +42,8 @@ TRUTH = {
         lambda m: m["hip_oscillation_amplitude_rad"] >= 0.072 and m["displacement_m"] <= 0.5),
     "jump": (f"peak_base_height_m >= {STAND + 0.023:.3f}",
              lambda m: m["peak_base_height_m"] >= STAND + 0.023),
-    "stand tall": ("0.29 <= mean_base_height_m <= 0.35 and displacement_m <= 0.5",
-                   lambda m: 0.29 <= m["mean_base_height_m"] <= 0.35
-                   and m["displacement_m"] <= 0.5),
+    "stand tall": ("mean_base_height_m >= 0.30 and displacement_m <= 0.5",
+                   lambda m: m["mean_base_height_m"] >= 0.30 and m["displacement_m"] <= 0.5),
     "stand still": ("displacement_m <= 0.25", lambda m: m["displacement_m"] <= 0.25),
 }
 TRAINED = ("walk backwards", "turn left", "keep shaking your hips aloha dude!")
@@ -91,26 +92,22 @@ def reversed_clip(clip: Clip) -> Clip:
                 -clip.qvel[::-1], clip.fell)
 
 
-def circled_clip(clip: Clip, yaw_rate: float) -> Clip:
-    """The rollout bent into a circle: every frame turned about the start by yaw_rate * t."""
+def turned_clip(clip: Clip, yaw_rate: float) -> Clip:
+    """The clip turning in place: every frame's base turned about itself by yaw_rate * t."""
     import mujoco
 
     qpos, qvel = clip.qpos.copy(), clip.qvel.copy()
-    start = clip.qpos[0, :2]
     for k, t in enumerate(clip.time):
         angle = yaw_rate * t
         c, s = np.cos(angle), np.sin(angle)
-        turn = np.array([[c, -s], [s, c]])
-        qpos[k, :2] = start + turn @ (clip.qpos[k, :2] - start)
         mujoco.mju_mulQuat(qpos[k, 3:7], np.array([np.cos(angle / 2), 0, 0, np.sin(angle / 2)]),
                            clip.qpos[k, 3:7])
-        offset = qpos[k, :2] - start
-        qvel[k, :2] = turn @ clip.qvel[k, :2] + yaw_rate * np.array([-offset[1], offset[0]])
+        qvel[k, :2] = np.array([[c, -s], [s, c]]) @ clip.qvel[k, :2]
         rotation = np.empty(9)
         mujoco.mju_quat2Mat(rotation, qpos[k, 3:7])
         qvel[k, 3:6] = clip.qvel[k, 3:6] + rotation.reshape(3, 3).T @ [0.0, 0.0, yaw_rate]
     side = "left" if yaw_rate > 0 else "right"
-    return Clip(f"{clip.name}_circled_{side}", "base policy circled", qpos, qvel, clip.fell)
+    return Clip(f"{clip.name}_turned_{side}", f"{clip.source} turned", qpos, qvel, clip.fell)
 
 
 def sinusoid_clips(patterns=(0, 1, 2, 3)) -> list[Clip]:
@@ -160,8 +157,9 @@ def main() -> None:
 
     start = time.monotonic()
     base = base_policy_clips()
-    clips = (base + [reversed_clip(c) for c in base]
-             + [circled_clip(base[0], 0.8), circled_clip(base[1], -0.8)] + sinusoid_clips())
+    still = sinusoid_clips()
+    clips = (base + [reversed_clip(c) for c in base] + still
+             + [turned_clip(still[0], 0.9), turned_clip(still[3], -0.9)])
     train_s = None
     if not args.no_train:
         train_start = time.monotonic()

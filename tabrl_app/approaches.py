@@ -119,8 +119,10 @@ def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResu
 
 def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) -> None:
     try:
+        overrides = st.session_state.get("train_overrides") or {}
         batch = start_batch(robot, approaches, steps, session.backend(), behavior=behavior,
-                            owner=session.session_owner())
+                            owner=session.session_owner(),
+                            **({"train_config": overrides} if overrides else {}))
     except (ValueError, RuntimeError) as err:
         st.error(f"Training did not start: {err}")
         return

@@ -119,7 +119,7 @@ def _videos(status: dict, key: str) -> None:
         return
     labels = provider_labels()
     judge_view.scoreboard(status, labels)
-    cells = grid_cells(jobs, labels, gifs=True)
+    cells = grid_cells(jobs, labels)
     clips = [c for c in cells if c.video]
     grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
     if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",

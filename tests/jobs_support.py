@@ -14,7 +14,8 @@ from tabrl_core.jobs.queue import live_workers
 from tabrl_core.store import opened
 
 FORWARD = "def reward(s, a, prev_a):\n    f = s.base_lin_vel[0]\n    return f, {'forward': f}\n"
-# Finite on the validator's plausible states, NaN once the robot sinks below 25 cm in training.
+# NaN once the robot sinks below 25 cm: the sandbox rejects it before training (its realistic
+# states include falls), so its job fails with the reason.
 NAN_IN_TRAINING = ("def reward(s, a, prev_a):\n    low = jnp.sqrt(s.base_height - 0.25)\n"
                    "    return low, {'low': low}\n")
 TINY = {"num_envs": 128, "unroll_length": 16, "num_minibatches": 2, "num_epochs": 1,

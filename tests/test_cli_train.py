@@ -58,7 +58,7 @@ def test_train_writes_summary_and_videos(tmp_path):
         assert judge["by"] == "builtin" and isinstance(judge["passed"], bool)
         assert 0.0 <= judge["score"] <= 1.0 and judge["verdict"]
         assert [c["name"] for c in judge["checks"]] == [
-            "forward_speed_mps", "upright_fraction", "fell"]
+            "forward_distance_m", "upright_fraction", "fell"]
         videos.append(np.stack(frames[::10]).astype(int))
     assert np.abs(videos[0] - videos[1]).mean() > 1.0
     assert summary["judge_program"]["by"] == "builtin" and summary["judge_program"]["valid"]

@@ -58,7 +58,10 @@ def test_compare_reward_designs(tmp_path, monkeypatch):
     assert "'succeeded': 3" in outputs(_cell(notebook, "run = tabrl.start_batch"),
                                        "text/plain")[-1]
     table = outputs(_cell(notebook, "results = tabrl.results"))[0]
-    assert table.count("succeeded") == 3
+    assert table.count("succeeded") == 3 and "judge_score" in table
+    checks = outputs(_cell(notebook, "checks = "))[0]
+    assert checks.count("<tr>") >= 4  # a header and a row per approach
+    assert "def judge(t):" in _cell(notebook, "print(tabrl.get_status").outputs[0]["text"]
     curves = outputs(_cell(notebook, "curves = tabrl.curves"))[0]
     assert curves.count("<tr>") > 3  # a row per reported step
     assert _videos(outputs(_cell(notebook, "tabrl.show"))[0]) == 3
@@ -75,5 +78,19 @@ def test_reopen_a_run(tmp_path, monkeypatch):
     assert "no run or job with id 'run-does-not-exist'" in unknown
     assert _videos(outputs(_cell(notebook, "tabrl.wait(run.id)"))[-1]) == 3
     assert _videos(outputs(_cell(notebook, "run.jobs[0]"))[0]) == 1
+    ranking = outputs(_cell(notebook, "judged = tabrl.judge"))[0]
+    assert ranking.count("<tr") == 4  # the header and the three approaches, best first
     shared = _cell(notebook, "grid_page = ")
     assert "grid.html" in shared.outputs[0]["text"] and outputs(shared)[0].count("succeeded") == 3
+
+
+def test_refine_an_approach(tmp_path, monkeypatch):
+    notebook = _run("refine_an_approach", tmp_path, monkeypatch)
+    assert _videos(outputs(_cell(notebook, "designs = "))[-1]) == 1  # the parent job's view
+    changes = _cell(notebook, "refinement = tabrl.refine").outputs[0]["text"]
+    assert "--- v1: " in changes and "+++ v2: " in changes  # what changed, as a diff
+    assert _videos(outputs(_cell(notebook, "tabrl.wait(refinement.run_id)"))[-1]) == 2
+    versions = outputs(_cell(notebook, "versions = "))[0]
+    assert versions.count("<tr") == 3 and "walk faster" in versions  # v1 and v2
+    both = outputs(_cell(notebook, "both = "))[0]
+    assert both.count("succeeded") == 2

@@ -91,10 +91,12 @@ def test_builtin_judge_grades_every_job_and_status_carries_it(tmp_path):
     backward, forward, stander = (result["verdicts"][j] for j in jobs)
     assert backward["passed"] is True and backward["score"] == 1.0
     assert forward["passed"] is False and stander["passed"] is False
-    assert forward["verdict"].startswith("failed 1 of 3 checks: backward_speed_mps -0.5 ")
-    check = next(c for c in forward["checks"] if c["name"] == "backward_speed_mps")
-    assert check == {"name": "backward_speed_mps", "value": pytest.approx(-0.5, abs=0.01),
-                     "target": ">= 0.16", "passed": False, "score": pytest.approx(0.016, abs=0.005)}
+    assert forward["verdict"] == \
+        "failed 1 of 3 checks: backward_distance_m 2.5 (target <= -1)"
+    check = next(c for c in forward["checks"] if c["name"] == "backward_distance_m")
+    assert check == {"name": "backward_distance_m", "value": pytest.approx(2.5, abs=0.05),
+                     "target": "<= -1", "passed": False,
+                     "score": pytest.approx(2.718281828 ** -3.5, abs=0.005)}
     assert stander["score"] > forward["score"]  # closer to walking backwards
 
     status = get_status(run_id)
@@ -245,3 +247,14 @@ def test_video_judge_is_off_without_a_multimodal_key(tmp_path):
     assert all("video" not in v for v in result["verdicts"].values())
     with pytest.raises(ValueError, match="unknown video judge provider 'nobody'"):
         judge_run(run_id, video_provider="nobody")
+
+
+def test_the_default_judge_is_the_first_configured_llm_else_builtin(monkeypatch):
+    from tabrl_core.judging import default_judge_provider
+
+    assert default_judge_provider() == "builtin"
+    keys = {"OPENAI_API_KEY": "sk-FAKE", "GEMINI_API_KEY": "AIzaFAKE"}
+    assert default_judge_provider(keys) == "openai"
+    assert default_judge_provider({**keys, "TABRL_JUDGE_PROVIDER": "builtin"}) == "builtin"
+    monkeypatch.setenv("TABRL_JUDGE_PROVIDER", "gemini")
+    assert default_judge_provider() == "gemini"

@@ -223,7 +223,7 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert (nan["state"], "NaN" in nan["error"]) == ("failed", True)
     with store.opened() as conn:
         calibration = conn.execute("SELECT * FROM calibrations").fetchone()
-    assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 2)  # both trained
+    assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 1)  # NaN rejected
     assert calibration["env_steps"] == 20_000 and calibration["env_steps_per_s"] > 0
 
 

@@ -231,6 +231,22 @@ def test_results_list_invalid_approaches_without_a_job():
     assert list(results["valid"]) == [True, False]
 
 
+def test_results_and_the_view_of_a_refinement_say_where_it_came_from():
+    parent_run = app_runs.finished_run()
+    parent = tabrl.results(parent_run)
+    assert list(parent["round"]) == [0, 0, 0] and parent["parent_job"].isna().all()
+    refinement = tabrl.start_batch("go1", [{
+        "provider": "builtin", "name": "Approach 1", "code": app_runs.CODE,
+        "parent_job": parent["job"][0], "round": 1, "comment": "walk <faster>",
+        "change_reason": "speeds x1.4 (faster)"}], 10_000, parent_run=parent_run).id
+    child = tabrl.results(refinement)
+    _assert_dtypes(child, RESULT_COLUMNS)
+    assert (child["round"][0], child["parent_job"][0], child["comment"][0],
+            child["change_reason"][0]) == (1, parent["job"][0], "walk <faster>",
+                                           "speeds x1.4 (faster)")
+    assert f"refines run {parent_run}" in tabrl.run(refinement)._repr_html_()
+
+
 def test_curves_are_tidy_by_job_step_and_metric():
     run_id = app_runs.finished_run()
     curves = tabrl.curves(run_id)
@@ -292,7 +308,7 @@ def test_wait_returns_the_final_status_once_another_process_finishes_the_jobs(mo
 
     status = wait_while(run_id, finish, monkeypatch)
     assert status["state"] == "finished" and status["counts"]["failed"] == 3
-    assert "<table>" in status._repr_html_()
+    assert "<table class=\"jobs\">" in status._repr_html_()
 
 
 def trained_unjudged_run() -> str:

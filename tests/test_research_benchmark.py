@@ -114,10 +114,15 @@ def test_a_run_exports_as_parquet_and_csv(bench, home, tmp_path):
         assert frame["code"].str.contains("def reward").all()
         assert set(frame["state"]) == {"succeeded"}
         assert {"judge_score", "passed", "verdict", "judge_checks", "stats"} <= set(frame)
+        assert frame["judge_score"].between(0, 1).all()
+        assert set(frame["judge_program_by"]) == {"builtin"}
+        assert frame["judge_program"].str.contains("def judge").all()
     assert all(len(steps) > 0 and list(steps) == sorted(steps) and 0 < steps[-1] <= STEPS_MIN
                for steps in parquet["curve_step"])
     assert json.loads(csv["curve_return"][0]) == pytest.approx(list(parquet["curve_return"][0]))
     assert json.loads(csv["stats"][0])["frames"] > 0
+    assert cli.main(["export", run_id, str(tmp_path / "cli.csv"), "--format", "csv"]) == 0
+    assert pd.read_csv(tmp_path / "cli.csv")["code"].tolist() == csv["code"].tolist()
     with pytest.raises(ValueError, match="unknown export format"):
         export_run(run_id, tmp_path / "run.xlsx", format="xlsx")
     with pytest.raises(KeyError):
@@ -185,3 +190,21 @@ def test_on_modal_the_tasks_fan_out_as_parallel_calls(fake, tmp_path):  # noqa: 
     assert second["error"].str.contains("CUDA out of memory").all()
     assert results[results["task"] == 3]["error"].str.contains("unknown robot").all()
     assert result.failed_tasks == [3]
+
+
+def _downloads(run_id: str) -> None:
+    from tabrl_app.run_export import run_downloads
+
+    run_downloads(run_id)
+
+
+def test_the_runs_page_offers_a_trained_runs_policies_for_download(bench, home):
+    from streamlit.testing.v1 import AppTest
+
+    run_id = bench.rows[0]["run_id"]
+    at = AppTest.from_function(_downloads, args=(run_id,), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "Run as Parquet", "Run as CSV", "Policy as ONNX", "Checkpoint as zip"]
+    assert at.selectbox[0].options == [f"builtin · {r['approach']}" for r in bench.rows[:3]]

@@ -225,3 +225,31 @@ def test_a_checkpoint_zips_with_its_weights_and_metadata(fresh_checkpoint, tmp_p
         meta = json.loads(archive.read("checkpoint/checkpoint.json"))
     assert names == {"checkpoint/weights.msgpack", "checkpoint/checkpoint.json"}
     assert meta["robot_id"] == "inverted_pendulum"
+
+
+def test_rows_carry_each_requests_tokens_cost_and_errors(tmp_path):
+    from tabrl_core.providers import Approach, ProviderResult
+    from tabrl_core.research.runner import TaskRun, _rows
+    from tabrl_core.research.suite import Task
+
+    code = "def reward(s, a, prev_a):\n    return 0.0, {}\n"
+    claude = ProviderResult("anthropic", [Approach("anthropic", f"a{i}", "d", code)
+                                          for i in range(3)], model="claude-sonnet-5",
+                            latency_s=4.0, input_tokens=1000, output_tokens=2999, cost_usd=0.032)
+    missing = ProviderResult("openai", error="OpenAI is not configured: set OPENAI_API_KEY",
+                             error_kind="not_configured", model="gpt-5.5")
+    run = TaskRun(Task(1, "go1", "walk"), designs={"anthropic": claude, "openai": missing},
+                  approaches=claude.approaches, error="no valid approach to train")
+    rows, requests = _rows(run, ["anthropic", "openai"], tmp_path)
+    assert [r["input_tokens"] for r in rows[:3]] == [334, 333, 333]
+    assert sum(r["output_tokens"] for r in rows[:3]) == 2999
+    assert sum(r["cost_usd"] for r in rows[:3]) == pytest.approx(0.032)
+    assert {r["state"] for r in rows[:3]} == {"not trained"}
+    assert rows[0]["verdict"].startswith("not judged: not trained")
+    assert (rows[3]["provider"], rows[3]["state"], rows[3]["model"]) == (
+        "openai", "no approaches", "gpt-5.5")
+    assert "not configured" in rows[3]["error"]
+    claude_board, openai_board = leaderboard(rows, requests)
+    assert (claude_board["input_tokens"], claude_board["output_tokens"]) == (1000, 2999)
+    assert claude_board["cost_usd"] == 0.032 and claude_board["wall_s"] == 4.0
+    assert (openai_board["approaches"], openai_board["valid_code_rate"]) == (0, 0.0)

@@ -194,3 +194,33 @@ def test_the_child_sees_only_the_environment_it_needs(monkeypatch):
     assert seen["TABRL_HOME"] == os.environ["TABRL_HOME"]
     assert set(seen) <= set(sandbox.CHILD_ENV_NAMES) | {"PYTHONPATH", "PYTHONUNBUFFERED"} | {
         k for k in seen if k.startswith(sandbox.CHILD_ENV_PREFIXES)} | {"LC_CTYPE"}
+
+
+def test_the_trainer_batch_in_the_limits_is_the_trainers():
+    from tabrl_core.rewards.contract import LIMITS
+    from tabrl_core.training.config import TrainConfig
+
+    assert LIMITS.trainer_batch == TrainConfig().unroll_length * TrainConfig().num_envs
+
+
+def test_compiled_rewards_run_the_exported_program_and_never_trace_the_code(monkeypatch, corpus):
+    from tabrl_core.rewards import runtime
+
+    compiled = corpus["example"]
+    assert len(compiled.program) > 0
+
+    def no_tracing(*args):
+        raise AssertionError("reward code was traced outside the sandbox")
+
+    monkeypatch.setattr(runtime, "build_fn", no_tracing)
+    s, a, prev_a = sandbox.dummy_batch(contract_for("go1"))
+    grid = jax.tree_util.tree_map(lambda x: x.reshape((2, 4) + x.shape[1:]), (s, a, prev_a))
+    jaxpr = jax.make_jaxpr(jax.vmap(jax.vmap(compiled.fn)))(*grid)
+    calls = [e.primitive.name for e in jaxpr.jaxpr.eqns]
+    assert "custom_vmap_call" in calls and "exp" not in calls  # one opaque call, no reward ops
+    total, parts = jax.jit(jax.vmap(jax.vmap(compiled.fn)))(*grid)
+    again = runtime.load_program(compiled.program, compiled.components)
+    expected, _ = jax.vmap(again)(s, a, prev_a)
+    np.testing.assert_allclose(np.asarray(total).ravel(), np.asarray(expected), rtol=1e-6)
+    assert compiled.batched is compiled.batched  # the rollout's jitted function is made once
+    assert compiled.batched(s, a, prev_a)[0].shape == (sandbox.BATCH,)

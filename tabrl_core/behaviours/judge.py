@@ -84,16 +84,20 @@ def _phase_checks(i: int, phase: Phase, contract: RobotContract, lines: list[str
         lo, hi = sorted((target.value - 2.5 * target.tol, target.value + 2.5 * target.tol))
         out.append((1, f"{name}_rad", f"between({mean.format(f't.base_rpy[:, {index}]')}, "
                     f"{_num(lo)}, {_num(hi)})"))
-    for osc in phase.oscillations:
-        if phase.kind == "jump" and osc.axis == "height":
-            continue
+    for k, osc in enumerate(phase.oscillations):
+        if (phase.kind == "jump" and osc.axis == "height") or (osc.axis == "yaw" and total):
+            continue  # a jump's hop and a turn's yaw have their own checks
         signal = SIGNALS[osc.axis]
-        centered = f"{signal} - {mean.format(signal)}"
-        amplitude = f"1.414 * jnp.sqrt({mean.format(f'jnp.square({centered})')})"
-        if osc.axis == "yaw" and (total or 0):
-            continue  # turning dominates yaw; the turn check covers it
-        out.append((1, f"{osc.axis}_amplitude", f"at_least({amplitude}, "
+        centered = f"({signal} - {mean.format(signal)})"
+        amplitude = f"1.414 * jnp.sqrt({mean.format(f'jnp.square{centered}')})"
+        unit = "m" if osc.axis in ("height", "lateral") else "rad"
+        out.append((1, f"{osc.axis}_amplitude_{unit}", f"at_least({amplitude}, "
                     f"{_num(SHARE * osc.amplitude)})"))
+        if k == 0:  # the rhythm: sign changes of the centred signal, two per cycle
+            flips = f"jnp.abs(jnp.diff(jnp.sign({centered}))) * w{i}[1:]"
+            freq = f"jnp.sum({flips}) / 4.0 / jnp.maximum(jnp.sum(w{i}) * t.dt, t.dt)"
+            out.append((2, f"{osc.axis}_frequency_hz", f"between({freq}, "
+                        f"{_num(0.5 * osc.freq)}, {_num(3.0 * osc.freq)})"))
     names = contract.foot_names
     if phase.raised and contract.n_feet:
         mask = "jnp.array([" + ", ".join("1.0" if n in phase.raised else "0.0"

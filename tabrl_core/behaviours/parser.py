@@ -578,6 +578,8 @@ def _read_phase(clauses: list[Clause], body: Body) -> Draft | None:
         d.kind = "move"
     if d.kind == "hold":
         d.kind = "still"
+    if d.kind == "raise":  # raising a foot or the arms and holding them there
+        d.kind = "pose"
     return d
 
 
@@ -606,6 +608,8 @@ def _phase_from(d: Draft, body: Body, contract: RobotContract) -> tuple[Phase, l
     if body.planar:
         _flatten(d, contract.robot_id, notes)
     vx, vy, yaw = _velocities(d, body, notes)
+    if d.kind in ("move", "turn") and vx is None and vy is None and yaw is None and not d.turn:
+        d.kind = "still"  # nothing of the motion is left (a planar robot's sidestep)
     height, hop = _heights(d, body, contract, notes)
     roll, pitch = _tilts(d, body, contract, notes)
     osc = _oscillations(d, body, contract.robot_id, notes)

@@ -4,20 +4,19 @@
 phrase tables as the parser ("faster", "slower", "backwards", "higher", "lower", "softer" /
 "land softer", "turn more", "turn the other way", "bigger", "smaller", "steadier", "smoother")
 and pushes the targets of failed judge checks (a missed distance or turn gets a larger
-target, a missed height or tilt a stronger one), then returns the new spec and one line per
+target, a missed height or tilt a further one), then returns the new spec and one line per
 change. The refine helper trains the designer's approaches for the new spec.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from tabrl_core.behaviours.body import body_for
 from tabrl_core.behaviours.spec import BehaviourSpec, Oscillation, Phase, Target
 from tabrl_core.behaviours.words import tokenize
 from tabrl_core.rewards.contract import contract_for
-
-PUSH = 1.3  # a failed check's target grows by this factor
 
 # Comment phrases (stems, as the tokenizer writes them) -> the edit they ask for.
 EDITS: dict[tuple[str, ...], str] = {
@@ -112,6 +111,11 @@ def _apply(phase: Phase, edit: str, stand: float, ranges) -> tuple[Phase, str]:
         return replace(phase, style=replace(phase.style, smooth=True)), "smoother, softer motion"
     if edit == "steadier":
         return replace(phase, style=replace(phase.style, steady=True)), "steadier posture"
+    if edit == "tilt more" and (phase.roll is not None or phase.pitch is not None):
+        tilt = lambda t: None if t is None or abs(t.value) > 2 else replace(  # noqa: E731
+            t, value=round(max(min(t.value * 1.3, ranges.max_tilt), -ranges.max_tilt), 4))
+        return replace(phase, roll=tilt(phase.roll) or phase.roll,
+                       pitch=tilt(phase.pitch) or phase.pitch), "tilt x1.3"
     if edit in ("bigger", "smaller") and phase.oscillations:
         f = 1.4 if edit == "bigger" else 0.7
         osc = tuple(Oscillation(o.axis, round(o.amplitude * f, 4), o.freq)
@@ -125,15 +129,30 @@ CHECK_EDITS = (("forward_distance", "faster"), ("backward_distance", "faster"),
                ("left_distance", "faster"), ("right_distance", "faster"),
                ("yaw_turned", "turn more"), ("jump_height", "higher"),
                ("amplitude", "bigger"), ("upright", "steadier"), ("fell", "steadier"),
-               ("drift", "steadier"), ("no_turning", "steadier"))
+               ("drift", "steadier"), ("no_turning", "steadier"), ("roll_rad", "tilt more"),
+               ("pitch_rad", "tilt more"))
+
+
+def _check_plan(check) -> list[tuple[str, int | None]]:
+    """The edits a failed check asks for, and the phase it names (None: every phase). A
+    missed height says which way from its measured value and its target ("in [lo, hi]")."""
+    name = check.get("name", "") if isinstance(check, dict) else str(check)
+    index = int(name[1]) - 1 if name[:1] == "p" and name[1:2].isdigit() else None
+    edits = [edit for key, edit in CHECK_EDITS if key in name]
+    if "base_height" in name and isinstance(check, dict) and check.get("value") is not None:
+        bounds = [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?", str(check.get("target")))]
+        if bounds:
+            edits.append("lower" if float(check["value"]) > max(bounds) else "higher")
+    return [(edit, index) for edit in edits]
 
 
 def refine_spec(spec: BehaviourSpec, comment: str | None = None,
                 failing_checks=()) -> tuple[BehaviourSpec, list[str]]:
     """The spec edited by `comment` and by the judge's failing checks, and the changes made.
 
-    `failing_checks` are check names (or the judge's check dicts with a "name"), e.g.
-    "p1_yaw_turned_rad"; a "pN_" prefix limits the push to phase N. The comment applies to
+    `failing_checks` are check names or the judge's check dicts ({"name", "value", "target",
+    ...}), e.g. "p1_yaw_turned_rad"; a "pN_" prefix limits the push to phase N; a missed base
+    height moves the height target away from where the robot stood. The comment applies to
     every phase it fits ("faster" speeds up the moves, "higher" raises jumps and poses);
     "softer", "land softer" and "steadier" change the style.
     """
@@ -143,9 +162,7 @@ def refine_spec(spec: BehaviourSpec, comment: str | None = None,
     changes: list[str] = []
     plan = [(edit, None) for edit in _edits(comment or "")]
     for check in failing_checks:
-        name = check.get("name", "") if isinstance(check, dict) else str(check)
-        index = int(name[1]) - 1 if name[:1] == "p" and name[1:2].isdigit() else None
-        plan += [(edit, index) for key, edit in CHECK_EDITS if key in name]
+        plan += _check_plan(check)
     for edit, index in plan:
         for i, phase in enumerate(phases):
             if (index is not None and i != index) or phase.implied and index is None:

@@ -163,8 +163,8 @@ def _action_words(phase: Phase) -> str:
         name = ({True: "front flip", False: "backflip"}[rot.total > 0] if rot.axis == "pitch"
                 else _signed(rot.total, "roll right", "roll left"))
         count = abs(rot.total) / (2 * math.pi)
-        return f"{name} ({abs(rot.total):.2g} rad" + (f", {count:.2g} turns)" if count >= 1
-                                                     else ")")
+        turns = f", {count:.2g} turn{'' if round(count, 2) == 1 else 's'}" if count >= 1 else ""
+        return f"{name} ({abs(rot.total):.2g} rad{turns})"
     words = []
     if phase.kind == "jump" and phase.hop is not None:
         words.append(f"jump {phase.hop.value:.2g} m" + (f" x{phase.repeat}" if phase.repeat > 1
@@ -186,7 +186,7 @@ def _action_words(phase: Phase) -> str:
     elif phase.yaw_rate is not None and phase.yaw_rate.value:
         words.append(f"turn {_signed(phase.yaw_rate.value, 'left', 'right')} at "
                      f"{abs(phase.yaw_rate.value):.2g} rad/s")
-    if (phase.turn or phase.yaw_rate) and not moves and phase.kind in ("turn", "move"):
+    if words and words[-1].startswith("turn") and not moves and phase.kind in ("turn", "move"):
         words[-1] += " in place"
     if phase.kind == "pose":
         pose = []
@@ -242,13 +242,12 @@ class BehaviourSpec:
                 "phases": [_phase_dict(p) for p in self.phases], "notes": list(self.notes),
                 "unknown": list(self.unknown), "describe": self.describe()}
 
-    @staticmethod
-    def from_dict(data: dict) -> "BehaviourSpec":
-        """The spec `to_dict` wrote (a refined spec is stored this way)."""
-        return BehaviourSpec(data["robot_id"], data["text"],
-                             tuple(_phase_from_dict(p) for p in data["phases"]),
-                             tuple(data.get("notes", ())), tuple(data.get("unknown", ())),
-                             data.get("understood", True))
+    @classmethod
+    def from_dict(cls, data: dict) -> "BehaviourSpec":
+        """The spec `to_dict` wrote (e.g. a refined spec stored with its job)."""
+        phases = tuple(_phase_from_dict(p) for p in data["phases"])
+        return cls(data["robot_id"], data["text"], phases, tuple(data.get("notes", ())),
+                   tuple(data.get("unknown", ())), data.get("understood", True))
 
     def with_phases(self, phases, note: str | None = None) -> "BehaviourSpec":
         notes = self.notes + ((note,) if note else ())
@@ -257,6 +256,25 @@ class BehaviourSpec:
 
 def _seconds(t: float) -> str:
     return f"{t:.2g}" if t < 10 else f"{t:.0f}"
+
+
+def _phase_from_dict(data: dict) -> Phase:
+    names = {f.name for f in fields(Phase)}
+    values = {}
+    for name, value in data.items():
+        if name == "style":
+            value = Style(**value)
+        elif name == "rotation":
+            value = Rotation(**value)
+        elif name == "oscillations":
+            value = tuple(Oscillation(**o) for o in value)
+        elif isinstance(value, dict):
+            value = Target(**value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        if name in names:
+            values[name] = value
+    return Phase(**values)
 
 
 def _phase_dict(phase: Phase) -> dict:
@@ -277,21 +295,3 @@ def _phase_dict(phase: Phase) -> dict:
             value = list(value)
         out[f.name] = value
     return out
-
-
-_TARGETS = ("vx", "vy", "yaw_rate", "turn", "distance", "height", "hop", "roll", "pitch")
-
-
-def _phase_from_dict(data: dict) -> Phase:
-    values = dict(data)
-    for name in _TARGETS:
-        if name in values:
-            values[name] = Target(**values[name])
-    if "rotation" in values:
-        values["rotation"] = Rotation(**values["rotation"])
-    if "style" in values:
-        values["style"] = Style(**values["style"])
-    values["oscillations"] = tuple(Oscillation(**o) for o in values.get("oscillations", ()))
-    for name in ("contact", "raised"):
-        values[name] = tuple(values.get(name, ()))
-    return Phase(**values)

@@ -17,7 +17,7 @@ import jax
 
 from tabrl_core.jobs.group import GroupProgress, train_group
 from tabrl_core.paths import enable_jax_compilation_cache
-from tabrl_core.training.config import TrainConfig, config_for
+from tabrl_core.training.config import configured
 
 PROGRESS_EVERY_S = 1.0
 """Least time between two progress snapshots written to the Dict."""
@@ -70,8 +70,7 @@ def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMappin
     outcomes = train_group(
         config["robot"], [j["code"] for j in jobs], config["steps"], out_dirs,
         seed=config.get("seed", 0),
-        config=(TrainConfig.from_dict(train_config) if train_config
-                else config_for(jax.default_backend(), config["steps"])),
+        config=configured(jax.default_backend(), config["steps"], train_config),
         on_progress=on_progress)
     result = {"population": last[0].population if last else 0,
               "env_steps_per_s": last[0].env_steps_per_s if last else None, "jobs": {}}

@@ -38,19 +38,22 @@ def verdict_text(judge: dict | None) -> str:
 
 
 def caption(job: dict) -> str:
-    """The clip's return, how far the base moved and the time it stood upright (its verdict has
-    a place of its own in the cell)."""
+    """The clip's return, how far the base moved, the time it stood upright and the base command
+    its fine-tuning started from (its verdict has a place of its own in the cell)."""
     stats = job["stats"]
-    if "episode_return" not in stats:
-        return ""
-    return (f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
-            f" · upright {stats['upright_fraction']:.0%}")
+    parts = []
+    if "episode_return" in stats:
+        parts.append(f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
+                     f" · upright {stats['upright_fraction']:.0%}")
+    if start := stats.get("final", {}).get("start_command"):
+        parts.append(f"started from: {start['label']}")
+    return " · ".join(parts)
 
 
-def grid_cells(jobs: list[dict], labels: dict[str, str], *, gifs: bool = False) -> list[GridCell]:
+def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
     """One cell per job (rows are providers, columns their approaches) with its verdict, the
     run's best approach marked; a job whose video is missing or not made yet gets a note that
-    says so instead of a video. `gifs` adds each clip's GIF (a download link in the cell)."""
+    says so instead of a video."""
     best = next((r["job_id"] for r in ranking(jobs)), None)
     columns: dict[str, int] = {}
     cells = []
@@ -64,9 +67,8 @@ def grid_cells(jobs: list[dict], labels: dict[str, str], *, gifs: bool = False) 
         else:
             note = f"{job['state']}: {job['error'] or 'no video yet'}"
         cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
-                              media.get("video"), media.get("gif") if gifs else None,
-                              media.get("thumbnail"), caption(job), note, job.get("judge"),
-                              job["id"] == best))
+                              media.get("video"), media.get("gif"), media.get("thumbnail"),
+                              caption(job), note, job.get("judge"), job["id"] == best))
     return cells
 
 

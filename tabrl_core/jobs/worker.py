@@ -26,7 +26,7 @@ from tabrl_core.jobs.records import JobOutcome, finish_job, requeue_job, write_p
 from tabrl_core.judging.run import judge_finished_run
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.store import artifact_path, connect, job_dir, opened, transaction
-from tabrl_core.training.config import TrainConfig
+from tabrl_core.training.config import configured
 
 log = logging.getLogger("tabrl.worker")
 
@@ -79,7 +79,7 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
         f"SELECT j.id, a.code, a.init_from FROM jobs j JOIN approaches a ON j.approach = a.id"
         f" WHERE j.id IN ({marks})", [j.id for j in group.jobs])}
     options = json.loads(run["options"])
-    config = TrainConfig.from_dict(options["train_config"]) if "train_config" in options else None
+    config = configured("cpu", run["steps"], options.get("train_config"))
     recorder = _GroupRecorder(conn, group, pid, stop)
     log.info("run %s: training %d jobs for %d steps", run["id"], len(group.jobs), run["steps"])
     started = time.monotonic()

@@ -90,7 +90,8 @@ def parse_video_answer(text: str) -> tuple[float, str]:
     try:
         data = json.loads(strip_fence(text))
     except json.JSONDecodeError as err:
-        raise ProviderError(BAD_OUTPUT, f"the video verdict is not valid JSON ({err.msg})") from None
+        raise ProviderError(BAD_OUTPUT,
+                            f"the video verdict is not valid JSON ({err.msg})") from None
     score = data.get("score") if isinstance(data, dict) else None
     reason = data.get("reason") if isinstance(data, dict) else None
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):

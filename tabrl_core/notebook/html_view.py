@@ -10,6 +10,7 @@ Every string from a run (names come from LLMs) is escaped; nothing is rendered a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import mimetypes
 from pathlib import Path
@@ -26,10 +27,11 @@ CHART_SIZE = (300, 160)
 CHART_PAD = 8
 GRID_ROW_PX = 300
 """Height the grid frame starts at per provider row, before it measures its document."""
-_STYLE = """<style>
+_STYLE = """<style>  /* specific enough to win over the notebook's own table style */
 .tabrl { font-family: system-ui, sans-serif; font-size: 13px; color: #262730; }
-.tabrl table { border-collapse: collapse; margin: 6px 0; }
-.tabrl th, .tabrl td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; }
+.tabrl table.jobs { border-collapse: collapse; margin: 6px 0; }
+.tabrl table.jobs th, .tabrl table.jobs td { text-align: left; padding: 3px 10px 3px 0;
+                                             vertical-align: top; }
 .tabrl .bar { width: 180px; height: 10px; background: #e6e8ee; border-radius: 5px; }
 .tabrl .bar > div { height: 10px; border-radius: 5px; }
 .tabrl .state { font-weight: 600; }
@@ -52,8 +54,10 @@ def data_uri(path: Path) -> str:
 
 
 def grid_standalone(jobs: list[dict], labels: dict[str, str]) -> str:
-    """The grid document of these jobs with every file embedded: one file that plays anywhere."""
-    return grid_document(grid_cells(jobs, labels), data_uri)
+    """The grid document of these jobs with every file embedded: one file that plays anywhere.
+    GIFs (some 20 times the size of their MP4) are left out."""
+    cells = [dataclasses.replace(cell, gif=None) for cell in grid_cells(jobs, labels)]
+    return grid_document(cells, data_uri)
 
 
 def grid_frame(jobs: list[dict], labels: dict[str, str]) -> str:
@@ -114,7 +118,7 @@ def jobs_table(status: dict, labels: dict[str, str]) -> str:
         f'<tr><td>{text(labels.get(a["provider"], a["provider"]))}<br><b>{text(a["name"])}</b>'
         f'</td><td class="state">invalid</td><td colspan="3" class="error">'
         f'{text(a["validation_error"] or "")}</td></tr>' for a in invalid)
-    return f"<table><tr>{head}</tr>{rows}</table>"
+    return f'<table class="jobs"><tr>{head}</tr>{rows}</table>'
 
 
 def _polyline(points: list[tuple[float, float]], box: tuple[float, float, float, float],
@@ -189,11 +193,13 @@ def judging_block(status: dict, labels: dict[str, str]) -> str:
 
 
 def header(status: dict) -> str:
-    """The run's id, robot, behaviour, budget and backend, and its jobs' state counts."""
+    """The run's id, robot, behaviour, budget and backend, the run it refines (if it does), and
+    its jobs' state counts."""
     run = status["run"]
+    refines = f" · refines run {text(run['parent_run'])}" if run.get("parent_run") else ""
     return (f"<div><b>Run {text(run['id'])}</b> · {text(run['robot'])} ·"
             f" “{text(run['behavior'])}” · {run['steps']:,} steps · {text(run['backend'])}"
-            f" · {text(state_counts(status))}</div>")
+            f"{refines} · {text(state_counts(status))}</div>")
 
 
 def waiting_hint(status: dict) -> str:
@@ -231,5 +237,5 @@ def job_html(status: dict, labels: dict[str, str]) -> str:
     return "".join([
         _STYLE, '<div class="tabrl">',
         f"<div><b>Job {text(job['id'])}</b> of run {text(status['run']['id'])}</div>",
-        f"<table>{_job_row(job, label)}</table>",
+        f'<table class="jobs">{_job_row(job, label)}</table>',
         grid_frame([job], labels), curves_block([job], labels), "</div>"])

@@ -11,7 +11,8 @@ from tabrl_core.store.schema import ARTIFACT_KINDS
 
 RESULT_COLUMNS: dict[str, str] = {
     "run": "string", "job": "string", "position": "Int64", "provider": "string",
-    "name": "string", "description": "string", "valid": "boolean", "state": "string",
+    "name": "string", "description": "string", "round": "Int64", "parent_job": "string",
+    "comment": "string", "change_reason": "string", "valid": "boolean", "state": "string",
     "error": "string", "progress": "Float64", "steps_done": "Int64", "total_steps": "Int64",
     "mean_return": "Float64", "episode_return": "Float64", "displacement": "Float64",
     "upright_fraction": "Float64", "rank": "Int64", "judge_score": "Float64",
@@ -21,7 +22,9 @@ RESULT_COLUMNS: dict[str, str] = {
     "artifact_problems": "object",
 }
 """results(): column -> dtype. `state` is a job state, or "invalid" for an approach whose code
-failed validation (it has no job); `mean_return` and `components` are the last training report,
+failed validation (it has no job); `round` is 0 for a first design and n for the n-th
+refinement, whose `parent_job`, `comment` and `change_reason` say where it came from and why;
+`mean_return` and `components` are the last training report,
 `episode_return`, `displacement` and `upright_fraction` the rendered rollout's stats; `rank` is
 the approach's place (1 = best) in the judge's ranking, missing where it was not judged."""
 
@@ -35,7 +38,9 @@ CURVE_COLUMNS: dict[str, str] = {
 def _approach_row(run_id: str, approach: dict, job: dict | None, rank: int | None) -> dict:
     base = {"run": run_id, "job": approach["job_id"], "position": approach["position"],
             "provider": approach["provider"], "name": approach["name"],
-            "description": approach["description"], "valid": approach["valid"]}
+            "description": approach["description"], "round": approach["round"],
+            "parent_job": approach["parent_job"], "comment": approach["comment"],
+            "change_reason": approach["change_reason"], "valid": approach["valid"]}
     if job is None:
         return {**base, "state": "invalid", "error": approach["validation_error"],
                 "components": {}, "stats": {}, "judge": None, "artifact_problems": []}

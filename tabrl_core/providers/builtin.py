@@ -116,7 +116,8 @@ def _terms(strategy: str, spec: BehaviourSpec, contract: RobotContract) -> list[
         for t in terms:
             if t.name in SHARED:
                 shared.setdefault(t.name, t)
-        merged.append(_windowed(i, phase, task, soft=strategy == "rhythmic"))
+        if task:
+            merged.append(_windowed(i, phase, task, soft=strategy == "rhythmic"))
     penalties = [shared[n] for n in SHARED if n in shared and n != "alive"]
     return _styled(merged + penalties + _survival(), spec.phases[0])
 

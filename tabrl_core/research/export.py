@@ -4,8 +4,9 @@ Columns: the run's fields (run_id, robot, behavior, steps, backend, seed, create
 `prompt` (system and user turns as this TabRL writes them for the run's robot and behaviour),
 the approach (provider, name, description, code, valid, validation error), its job (job_id,
 state, error, mean_return), the judge's verdict (judge_score, passed, verdict, judge_by,
-judge_checks), the training curve (curve_step, curve_return: lists; curve_components: JSON) and
-the trajectory stats (stats: JSON, plus the STAT_COLUMNS as numbers). In CSV, lists are JSON.
+judge_checks), the run's judge program (judge_program_by, judge_program), the training curve
+(curve_step, curve_return: lists; curve_components: JSON) and the trajectory stats (stats:
+JSON, plus the STAT_COLUMNS as numbers). In CSV, lists are JSON.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def run_rows(run_id: str) -> list[dict]:
     run = status["run"]
     jobs = {j["id"]: j for j in status["jobs"]}
     prompt = _prompt(run["robot"], run["behavior"]) if run["behavior"] else None
+    program = status["judge_program"]
     rows = []
     for approach in status["approaches"]:
         job = jobs.get(approach["job_id"]) or {}
@@ -56,6 +58,7 @@ def run_rows(run_id: str) -> list[dict]:
             "judge_score": judge.get("score"), "passed": judge.get("passed"),
             "verdict": judge.get("verdict"), "judge_by": judge.get("by"),
             "judge_checks": json.dumps(judge.get("checks") or []),
+            "judge_program_by": program["by"], "judge_program": program["code"],
             "curve_step": [int(p["step"]) for p in curve],
             "curve_return": [p["mean_return"] for p in curve],
             "curve_components": json.dumps([p["components"] for p in curve]),

@@ -99,12 +99,12 @@ def policy_onnx(checkpoint) -> "onnx.ModelProto":
         [helper.make_tensor_value_info("action", TensorProto.FLOAT,
                                        ["batch", checkpoint.action_size])],
         initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
-                              producer_name="tabrl")
-    model.ir_version = min(model.ir_version, 10)  # what current onnxruntime releases read
-    onnx.helper.set_model_props(model, {"robot": checkpoint.robot_id,
-                                        "meta": json.dumps({"obs_size": checkpoint.obs_size,
-                                                            "action_size": checkpoint.action_size})})
+    opsets = [helper.make_opsetid("", ONNX_OPSET)]
+    # The lowest IR version that holds the opset, so that older runtimes on robots load it too.
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="tabrl",
+                              ir_version=helper.find_min_ir_version_for(opsets))
+    sizes = {"obs_size": checkpoint.obs_size, "action_size": checkpoint.action_size}
+    helper.set_model_props(model, {"robot": checkpoint.robot_id, "meta": json.dumps(sizes)})
     onnx.checker.check_model(model)
     return model
 

@@ -62,7 +62,8 @@ def _design(task: Task, providers: list[str]) -> TaskRun:
 
     run = TaskRun(task)
     try:
-        run.designs = generate_approaches(task.robot, task.behavior, providers)
+        # Each task asks afresh: a repeated task is another sample, and its tokens are spent.
+        run.designs = generate_approaches(task.robot, task.behavior, providers, use_cache=False)
     except Exception as exc:  # an unknown robot, a bad behaviour: this task only
         run.error = _reason(exc)
         return run
@@ -97,17 +98,18 @@ class _Bars:
             self.bars[run.run_id] = tqdm(total=1.0, desc=label[:48], position=position,
                                          file=sys.stderr, disable=not enabled, leave=True,
                                          bar_format="{desc:48} {percentage:3.0f}%|{bar}| "
-                                                    "{postfix}")
+                                                    "{elapsed}{postfix}")
 
     def show(self, run_id: str, status: dict) -> None:
-        bar, counts = self.bars[run_id], status["counts"]
-        judged = sum(bool(j["judge"]) for j in status["jobs"])
-        shown = (round(status["progress"], 2), f"{counts['succeeded']} done, "
-                 f"{counts['failed']} failed, {counts['running']} running, {judged} judged")
+        counts = status["counts"]
+        shown = (round(status["progress"], 2), {
+            "done": counts["succeeded"], "failed": counts["failed"],
+            "running": counts["running"], "judged": sum(bool(j["judge"]) for j in status["jobs"])})
         if self.shown.get(run_id) != shown:  # redraw only on change: stderr may be a log file
             self.shown[run_id] = shown
-            bar.n, bar.postfix = shown
-            bar.refresh()
+            bar = self.bars[run_id]
+            bar.n = shown[0]
+            bar.set_postfix(shown[1])
 
     def close(self) -> None:
         for bar in self.bars.values():
@@ -133,7 +135,8 @@ def _wait(runs: list[TaskRun], backend: str, bars: _Bars) -> None:
     finished_at: dict[str, float] = {}
     worker = None
     while pending:
-        if backend == "local" and (worker is None or not worker.is_alive()):
+        queued = any(r.status is None or r.status["counts"]["queued"] for r in pending.values())
+        if backend == "local" and queued and (worker is None or not worker.is_alive()):
             worker = threading.Thread(target=run_worker, kwargs={"idle_exit_s": 0.0,
                                                                   "poll_s": 0.1}, daemon=True)
             worker.start()

@@ -1,23 +1,27 @@
-"""Reward code in, jittable reward functions out: validate, trace in the sandbox, compile.
+"""Reward code in, jittable reward functions out: validate, check in the sandbox, load.
 
-`compile_rewards` checks a batch of programs statically, traces the ones that pass in one
-sandbox child, and builds a `CompiledReward` for each program that passed both; a failing
-program never affects the others.
+`compile_rewards` checks a batch of programs statically, sends the ones that pass to one
+sandbox child (which traces, bounds, compiles and tests them under limits and exports each as a
+serialised program), and builds a `CompiledReward` for each program that passed both from its
+exported program; a failing program never affects the others. Reward code is never traced in
+this process.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import Callable
 
 from tabrl_core.rewards import sandbox
 from tabrl_core.rewards.contract import RobotContract, contract_for
-from tabrl_core.rewards.runtime import build_fn
+from tabrl_core.rewards.runtime import load_program
 from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
 
-# Programs that already traced cleanly in this process, by (code hash, contract).
-_TRACED: set[tuple[str, RobotContract]] = set()
+# Exported programs of code that already passed the sandbox in this process, by (code hash,
+# contract).
+_TRACED: dict[tuple[str, RobotContract], bytes] = {}
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,8 @@ class CompiledReward:
     """Reward code that passed validation and tracing, with its function.
 
     `fn(s, a, prev_a) -> (total, {name: value})` works on ONE unbatched ContractState and returns
-    float32 scalars; it is jittable and vmappable (the trainer vmaps it over [T, N] states).
+    float32 scalars; it is jittable and vmappable (the trainer vmaps it over [T, N] states). It
+    runs `program`, the exported program the sandbox checked, so tracing it never runs the code.
     """
 
     code: str
@@ -33,6 +38,14 @@ class CompiledReward:
     sha256: str
     components: tuple[str, ...]  # in the order of the returned dict
     fn: Callable = field(compare=False, repr=False)
+    program: bytes = field(default=b"", compare=False, repr=False)  # serialised jax.export
+
+    @functools.cached_property
+    def batched(self) -> Callable:
+        """jit(vmap(fn)) over states [B], compiled once per batch size (video rollouts)."""
+        import jax
+
+        return jax.jit(jax.vmap(self.fn))
 
 
 def compile_reward(code: str, robot: str | RobotContract, *,
@@ -54,7 +67,8 @@ def compile_rewards(codes: list[str], robot: str | RobotContract, *,
     pending = {_sha256(v.code): v.code for v in checked
                if isinstance(v, ValidatedReward) and (_sha256(v.code), contract) not in _TRACED}
     verdicts = dict(zip(pending, sandbox.trace(contract, list(pending.values()), timeout_s)))
-    _TRACED.update((digest, contract) for digest, error in verdicts.items() if error is None)
+    _TRACED.update(((digest, contract), program) for digest, program in verdicts.items()
+                   if isinstance(program, bytes))
     return [_result(v, verdicts, contract) for v in checked]
 
 
@@ -69,10 +83,11 @@ def _result(checked, verdicts: dict, contract: RobotContract):
     if isinstance(checked, RewardValidationError):
         return checked
     digest = _sha256(checked.code)
-    if verdicts.get(digest) is not None:
+    if isinstance(verdicts.get(digest), RewardValidationError):
         return verdicts[digest]
+    program = _TRACED[(digest, contract)]
     return CompiledReward(checked.code, contract.robot_id, digest, checked.components,
-                          build_fn(checked))
+                          load_program(program, checked.components), program)
 
 
 def _sha256(code: str) -> str:

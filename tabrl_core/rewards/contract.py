@@ -64,7 +64,7 @@ ALLOWED_JNP: dict[str, str] = {
     "clip": "clip(x, lo, hi)", "where": "where(cond, x, y)",
     "sum": "sum of elements", "mean": "mean of elements", "prod": "product of elements",
     "min": "smallest element", "max": "largest element",
-    "dot": "dot product", "norm": "Euclidean norm (jnp.linalg.norm)",
+    "dot": "dot product", "norm": "vector norm (jnp.linalg.norm; no matrix norms)",
     "array": "array from a list of numbers or scalars", "zeros_like": "zeros of x's shape",
     "ones_like": "ones of x's shape", "exp2": "2**x", "cosh": "hyperbolic cosine",
 }
@@ -83,7 +83,7 @@ RESERVED_COMPONENT_NAMES: tuple[str, ...] = (
     "components", "time", "iteration", "job", "attempt", "id", "elapsed", "env_steps_per_s",
     "qpos", "qvel", "fps", "robot_id", "fell", "unstable", "frames", "seconds",
     "distance_travelled", "displacement", "mean_forward_speed", "yaw_turned",
-    "upright_fraction", "judge", "score")
+    "upright_fraction", "mean_height", "judge", "score")
 # Keyword arguments `jnp` calls may take (e.g. jnp.sum(x, axis=0), jnp.clip(x, min=0.0)).
 ALLOWED_KEYWORDS: tuple[str, ...] = ("axis", "keepdims", "ord", "min", "max")
 
@@ -100,6 +100,9 @@ class Limits:
     max_component_name_chars: int = 40
     max_loop_iterations: int = 16
     max_array_elements: int = 4_096  # no intermediate value may hold more
+    max_flops_per_state: int = 20_000  # the corpus and the built-in designer stay under 400
+    max_live_bytes_per_state: int = 32 * 1024  # values alive at once; they stay under 1 KiB
+    trainer_batch: int = 512  # states per reward call in training (unroll_length x num_envs)
     trace_timeout_s: float = 20.0
     trace_memory_mb: int = 4_096
 
@@ -150,12 +153,40 @@ RULES: tuple[str, ...] = (
     f"digits, `_`; at most {LIMITS.max_component_name_chars} characters), none of them a name "
     "TabRL already uses (" + ", ".join(f"`{n}`" for n in RESERVED_COMPONENT_NAMES) + "; in any "
     "case); `total` and every value are scalars.",
-    "Before training, the code is traced once on a batch of plausible states (including the "
-    "first step of an episode, where `time`, velocities, actions and air times are 0) in a "
-    f"separate process, limited to {LIMITS.trace_timeout_s:g} s and "
-    f"{LIMITS.trace_memory_mb} MB; every value must be finite there.",
+    "Before training, the code is traced once in a separate process, limited to "
+    f"{LIMITS.trace_timeout_s:g} s and {LIMITS.trace_memory_mb} MB, compiled for the trainer's "
+    f"batch of {LIMITS.trainer_batch} states and run in float32 (the trainer's dtype) on "
+    "realistic states of the robot: rollouts with its base policy, random and saturated "
+    "actions (every action at -1 or 1), falls, upside-down and airborne states, and an "
+    "episode's first step (where `time`, velocities, actions and air times are 0). The total "
+    "and every component must be finite on every one of them.",
+    f"Work per state: at most {LIMITS.max_flops_per_state:,} floating-point operations and "
+    f"{LIMITS.max_live_bytes_per_state // 1024} KiB of values alive at once (a sensible reward "
+    "needs a few hundred operations and under 1 KiB); no matrix norms (`jnp.norm` with `ord=` "
+    "on a 2-D array, or over two axes) or other matrix decompositions.",
     "Reward code runs once per robot per control step: keep it cheap and smooth. "
     "Prefer bounded terms such as jnp.exp(-err**2 / sigma) for targets.",
+)
+
+
+# What happens to reward code before it trains, in order (docs/rewards.md).
+CHECKS: tuple[str, ...] = (
+    "Static: the syntax tree is checked against the rules above (validator.py); nothing runs.",
+    "In a child process (sandbox.py) started with an environment built from nothing (PATH, "
+    "HOME, TMPDIR, PYTHONPATH, TabRL's data and cache folders, JAX/XLA settings; no provider "
+    "keys), capped at the time and memory above: the code is traced for one state (array "
+    "sizes, scalar outputs, out-of-range indices), and its work per state is estimated from "
+    "the traced program (work.py): FLOPs, values alive at once, and no matrix decompositions "
+    "or loops.",
+    "It is exported (jax.export, for CPU and CUDA) and compiled for the trainer's batch; XLA's "
+    "own cost and memory analysis, per state, must stay within the same limits.",
+    "The compiled program runs in float32 on realistic states of the robot (training/"
+    "state_sample.py: rollouts of its base policy, random and saturated actions, falls, "
+    "upside-down and airborne states, first steps; made once per robot and cached under "
+    "TABRL_HOME/cache/reward-states). A NaN or infinity in the total or any component "
+    "rejects the code with the count and an example state, so a repair round can fix it.",
+    "Trainers and video rollouts run only that exported program: reward code is never traced "
+    "outside the sandbox.",
 )
 
 
@@ -280,6 +311,7 @@ def render_docs() -> str:
     lines += _field_table(lambda f: f"`{f.shape}`")
     lines += ["", "## Example", "", "```python", EXAMPLE_REWARD.rstrip(), "```", ""]
     lines += [line.replace("### ", "## ") for line in _functions_and_rules()]
+    lines += ["", "## How reward code is checked", ""] + [f"- {step}" for step in CHECKS]
     return "\n".join(lines) + "\n"
 
 

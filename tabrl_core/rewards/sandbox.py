@@ -1,11 +1,14 @@
-"""Trace validated reward code in a child process, with a time limit and a memory limit.
+"""Trace, bound and test validated reward code in a child process, under time and memory limits.
 
 `trace` (parent side) sends a batch of programs as JSON to a child Python process running `main`
-and reads one verdict per line. The child caps its own address space, then for each program
-builds the function, traces `jax.vmap(fn)` over a dummy batch with `jax.make_jaxpr` (so an
-oversized array is caught before it exists), checks the output shapes, and evaluates it on
-plausible states, requiring finite values. A program that runs past the time limit or kills the
-child is blamed for it; the rest of the batch goes on in a new child.
+and reads one verdict per line. The child, started with an environment built from nothing (no
+provider keys), caps its own address space, then for each program runs `check_program`: trace
+it (oversized arrays and non-scalar outputs are caught before anything exists), bound its work
+per state (work.py), export it and compile it at the trainer's batch shape, and run it on
+realistic states of the robot in float32, requiring finite values. The verdict of a program
+that passes is its serialised exported program, which is all the trainer and the video rollout
+ever run. A program that runs past the time limit or kills the child is blamed for it; the rest
+of the batch goes on in a new child.
 
 The process harness (`run_in_child` on the parent side, `child_output` and `write_answer` in the
 child) also runs judge programs on trajectories (tabrl_core/judging/program.py).
@@ -13,6 +16,8 @@ child) also runs judge programs on trajectories (tabrl_core/judging/program.py).
 
 from __future__ import annotations
 
+import ast
+import base64
 import dataclasses
 import json
 import os
@@ -32,7 +37,7 @@ from tabrl_core.rewards.contract import (EXAMPLE_REWARD, FIELD_NAMES, LIMITS, Co
                                          RobotContract)
 from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
 
-BATCH = 8  # dummy states per trace
+BATCH = 8  # states of dummy_batch by default
 STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's fault
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
@@ -49,10 +54,11 @@ CHILD_ENV_PREFIXES = ("JAX_", "XLA_")
 # Parent side.
 
 def trace(contract: RobotContract, codes: list[str],
-          timeout_s: float | None = None) -> list[RewardValidationError | None]:
-    """One verdict per program, in order: None when it traced cleanly, else the error."""
+          timeout_s: float | None = None) -> list[RewardValidationError | bytes]:
+    """One verdict per program, in order: its serialised exported program (bytes) when it
+    passed every check, else the error."""
     timeout_s = LIMITS.trace_timeout_s if timeout_s is None else timeout_s
-    verdicts: list[RewardValidationError | None] = []
+    verdicts: list[RewardValidationError | bytes] = []
     while len(verdicts) < len(codes):
         request = {"contract": dataclasses.asdict(contract), "codes": codes[len(verdicts):]}
         answers = run_in_child(CHILD_ARGS, request, len(request["codes"]), timeout_s,
@@ -153,8 +159,10 @@ def _tail(stderr) -> str:
     return stderr.read()[-2000:].decode(errors="replace").strip() or "(no output)"
 
 
-def _from_json(verdict: dict) -> RewardValidationError | None:
-    return None if verdict["ok"] else RewardValidationError(verdict["line"], verdict["reason"])
+def _from_json(verdict: dict) -> RewardValidationError | bytes:
+    if verdict["ok"]:
+        return base64.b64decode(verdict["program"])
+    return RewardValidationError(verdict["line"], verdict["reason"])
 
 
 # Child side.
@@ -164,15 +172,16 @@ def main() -> None:
     out = child_output(LIMITS.trace_memory_mb)
     request = json.load(sys.stdin)
     from tabrl_core.paths import enable_jax_compilation_cache
+    from tabrl_core.training.state_sample import state_sample
 
     enable_jax_compilation_cache()
     contract = RobotContract(**{k: tuple(v) if isinstance(v, list) else v
                                 for k, v in request["contract"].items()})
-    batch = dummy_batch(contract)
-    check_traced(validate(EXAMPLE_REWARD), batch)  # warm JAX up before any program's clock runs
+    sample = state_sample(contract)
+    check_program(validate(EXAMPLE_REWARD), contract, sample)  # warm JAX up before any clock
     write_answer(out, {"ready": True})
     for code in request["codes"]:
-        write_answer(out, _verdict(code, batch))
+        write_answer(out, _verdict(code, contract, sample))
 
 
 def child_output(memory_mb: int):
@@ -199,45 +208,51 @@ def write_answer(out, message: dict) -> None:
     out.flush()
 
 
-def _verdict(code: str, batch: tuple) -> dict:
+def _verdict(code: str, contract: RobotContract, sample) -> dict:
     try:
-        validated = validate(code)
-        check_traced(validated, batch)
+        program = check_program(validate(code), contract, sample)
     except RewardValidationError as e:
-        return {"ok": False, "line": e.line, "reason": e.reason}
+        return {"ok": False, "line": e.line or _reward_line(e), "reason": e.reason}
     except MemoryError:
         return {"ok": False, "line": None,
                 "reason": f"the code needs more than {LIMITS.trace_memory_mb} MB of memory"}
     except Exception as e:  # noqa: BLE001 -- any failure of untrusted code is its verdict
         return {"ok": False, "line": _reward_line(e), "reason": _describe(e)}
-    return {"ok": True}
+    return {"ok": True, "program": base64.b64encode(program).decode("ascii")}
 
 
-def check_traced(validated: ValidatedReward, batch: tuple) -> None:
-    """Trace `jax.vmap(fn)` on `batch`, check sizes and shapes, then evaluate it; raises
-    RewardValidationError. The evaluation runs the same code on NumPy, state by state, which
-    takes milliseconds where JAX would compile every operation first."""
+def check_program(validated: ValidatedReward, contract: RobotContract, sample) -> bytes:
+    """Every check that needs the code traced, cheapest first; returns the serialised program
+    (runtime.export_program) or raises RewardValidationError.
+
+    1. Trace it for one state: sizes of intermediates, shapes of the outputs, and the work per
+       state from the jaxpr (before XLA sees it, so a program that would compile for minutes
+       stops here). 2. Export it and compile it at the trainer's batch shape: XLA's own cost
+       and memory analysis per state. 3. Run the compiled program on `sample` (a
+       state_sample.StateSample of realistic states) in float32: the total and every
+       component must be finite on every state.
+    """
     import jax
 
-    from tabrl_core.rewards.runtime import build_fn
+    from tabrl_core.rewards import work
+    from tabrl_core.rewards.runtime import build_fn, export_program, program_inputs
 
-    closed, shapes = jax.make_jaxpr(jax.vmap(build_fn(validated)), return_shape=True)(*batch)
+    one = dummy_batch(contract, 1)
+    closed, shapes = jax.make_jaxpr(jax.vmap(build_fn(validated)), return_shape=True)(*one)
     largest = max([_largest_value(closed.jaxpr)] + [np.size(c) for c in closed.consts])
-    if largest > LIMITS.max_array_elements * BATCH:
+    if largest > LIMITS.max_array_elements:
         raise RewardValidationError(
-            None, f"an intermediate array holds {largest} elements (for {BATCH} states); the "
-                  f"limit is {LIMITS.max_array_elements} per state")
+            None, f"an intermediate array holds {largest} elements per state; the limit is "
+                  f"{LIMITS.max_array_elements}")
     _check_scalars(shapes, validated)
-    _check_finite(*_evaluate(build_fn(validated, "numpy"), batch), validated)
-
-
-def _evaluate(fn, batch: tuple) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    s, a, prev_a = batch
-    with np.errstate(all="ignore"):
-        outputs = [fn(ContractState(*(field[i] for field in s)), a[i], prev_a[i])
-                   for i in range(len(a))]
-    parts = {k: np.array([out[1][k] for out in outputs]) for k in outputs[0][1]}
-    return np.array([out[0] for out in outputs]), parts
+    work.check(work.estimate(closed), "estimated from the traced program")
+    exported = export_program(validated, contract)
+    compiled = jax.jit(exported.call).lower(
+        *program_inputs(contract, LIMITS.trainer_batch)).compile()
+    work.check(work.measure_compiled(compiled, LIMITS.trainer_batch),
+               f"XLA's analysis at the trainer's batch of {LIMITS.trainer_batch} states")
+    _check_finite(compiled, validated, sample)
+    return bytes(exported.serialize())
 
 
 def _largest_value(jaxpr) -> int:
@@ -265,13 +280,45 @@ def _check_scalars(shapes: tuple, validated: ValidatedReward) -> None:
                                        "(reduce it, e.g. with jnp.sum or jnp.mean)")
 
 
-def _check_finite(total, parts: dict, validated: ValidatedReward) -> None:
-    values = [("the total", total)] + [(f"component {k!r}", parts[k]) for k in validated.components]
-    bad = [f"{what} is {_bad_value(v)}" for what, v in values if not np.all(np.isfinite(v))]
-    if bad:
-        raise RewardValidationError(
-            validated.return_line, "on plausible states " + ", ".join(bad) + "; guard divisions, "
-            "logs and square roots (time, velocities, actions and air times can be 0)")
+def _check_finite(compiled, validated: ValidatedReward, sample) -> None:
+    """Raise if the total or a component is NaN or infinite on any state of `sample`, with the
+    counts and the first such state's values (those the code reads)."""
+    from tabrl_core.training.state_sample import KINDS
+
+    n = len(sample.a)
+    total, stacked = (np.asarray(x) for x in compiled(*sample.s, sample.a, sample.prev_a))
+    values = [("the total", total)] + [(f"component {name!r}", stacked[:, i])
+                                       for i, name in enumerate(validated.components)]
+    bad = [(what, v) for what, v in values if not np.all(np.isfinite(v))]
+    if not bad:
+        return
+    first = int(np.flatnonzero(~np.isfinite(bad[0][1]))[0])
+    described = [f"{what} is {_bad_value(v)} on {int(np.sum(~np.isfinite(v)))} of {n}"
+                 for what, v in bad]
+    raise RewardValidationError(
+        validated.return_line,
+        "on realistic states (rollouts with random, saturated and policy actions, falls, feet "
+        f"in the air) " + ", ".join(described) + f"; for example in {KINDS[sample.kind[first]]}, where "
+        f"{_show_state(sample.state(first), validated)}. Guard divisions, logs and "
+        "square roots (values can be 0, negative or at their limits; actions reach -1 and 1), "
+        "and keep exponents small (float32 overflows above 3.4e38)")
+
+
+def _show_state(state: dict, validated: ValidatedReward) -> str:
+    """The values of the fields (and actions) the code reads, short."""
+    read = sorted({node.attr for node in ast.walk(validated.tree)
+                   if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                   and node.value.id == "s"} & set(FIELD_NAMES))
+    read += [n for n in ("a", "prev_a") if any(isinstance(node, ast.Name) and node.id == n
+                                               for node in ast.walk(validated.tree))]
+    shown = []
+    for name in read or FIELD_NAMES:
+        value = np.asarray(state[name])
+        text = (f"{float(value):.4g}" if value.ndim == 0 else
+                "[" + ", ".join(f"{float(x):.3g}" for x in value.ravel()[:12])
+                + (", ..." if value.size > 12 else "") + "]")
+        shown.append(f"{'' if name in ('a', 'prev_a') else 's.'}{name}={text}")
+    return ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
 
 
 def _bad_value(values) -> str:

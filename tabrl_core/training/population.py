@@ -21,8 +21,9 @@ import numpy as np
 
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.training import env as envlib
-from tabrl_core.training import mjx_collect, ppo
-from tabrl_core.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from tabrl_core.training import mjx_collect, ppo, skills
+from tabrl_core.training.checkpoint import (Checkpoint, CheckpointError, load_checkpoint,
+                                            save_checkpoint)
 from tabrl_core.training.config import TrainConfig, iterations_for
 
 
@@ -61,6 +62,7 @@ class EnvCarry(NamedTuple):
     time: jax.Array  # [B]
     prev_action: jax.Array  # [B, A]
     episode_step: jax.Array  # [B]
+    command: jax.Array  # [B, C] the command each environment's policy follows
 
 
 class StepOutput(NamedTuple):
@@ -74,6 +76,7 @@ class StepOutput(NamedTuple):
     log_prob: jax.Array  # [B]
     logits: jax.Array  # [B, 2A]
     ctrl: jax.Array  # [B, nu]
+    command: jax.Array  # [B, C] the command in force during the step `contract` ends
     carry: EnvCarry
 
 
@@ -81,7 +84,8 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
     """The jitted per-control-step function: contract, termination, resets, observation, act."""
     layout, consts = env.layout, env.constants
 
-    def step(agents, carry: EnvCarry, sensors, reset_sensors, force_reset, key) -> StepOutput:
+    def step(agents, carry: EnvCarry, sensors, reset_sensors, reset_commands, force_reset,
+             key) -> StepOutput:
         time_now = carry.time + consts.dt
         contract, memory, _ = envlib.contract_state(layout, consts, sensors, carry.memory, time_now)
         term = envlib.terminated(consts, contract)
@@ -93,22 +97,27 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
         sensors = jnp.where(done[:, None], reset_sensors, sensors)
         current, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time_now)
         prev_action = jnp.where(done[:, None], 0.0, carry.prev_action)
-        obs = envlib.observe(current, gravity, prev_action)
+        command = jnp.where(done[:, None], reset_commands, carry.command)
+        obs = envlib.observe(current, gravity, prev_action, command)
         keys = jax.random.split(key, n_approaches)
         per_approach = obs.reshape((n_approaches, -1, obs.shape[-1]))
         sampled = jax.vmap(lambda agent, o, k: ppo.sample_actions(networks, agent, o, k))(
             agents, per_approach, keys)
         action, raw, log_prob, logits = [x.reshape((-1,) + x.shape[2:]) for x in sampled]
         new_carry = EnvCarry(memory=memory, time=time_now, prev_action=action,
-                             episode_step=jnp.where(done, 0, carry.episode_step + 1))
+                             episode_step=jnp.where(done, 0, carry.episode_step + 1),
+                             command=command)
         return StepOutput(contract, term, trunc, obs, prev_action, action, raw, log_prob, logits,
-                          envlib.action_to_ctrl(consts, action), new_carry)
+                          envlib.action_to_ctrl(consts, action), carry.command, new_carry)
 
     return jax.jit(step)
 
 
 def make_reward_fn(compiled_reward):
-    """jit(vmap(vmap(reward))) over [T, N] contract states; compiled per reward, small."""
+    """jit(vmap(vmap(reward))) over [T, N] contract states (and commands, for a reward that
+    reads them); compiled per reward, small. Tracing it never runs reward code: `fn` calls the
+    program the sandbox exported after checking it at this batch shape, under its time and
+    memory limits."""
     return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
 
 
@@ -129,12 +138,14 @@ def base_policy_path(robot_id: str) -> Path:
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
                    n_approaches: int, seed: int, init: str | Path | Sequence[str | Path]
-                   ) -> tuple[ppo.AgentState, list[str]]:
-    """K learner states: copies of a trained policy or fresh ones, and where each came from.
+                   ) -> tuple[ppo.AgentState, list[str], list[Checkpoint | None]]:
+    """K learner states: copies of a trained policy or fresh ones, where each came from, and
+    the checkpoint each was copied from (None when fresh).
 
-    init="base": the robot's base policy when it has one that fits, else fresh; "scratch":
-    fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or CheckpointError).
-    A sequence gives each approach its own start.
+    init="base": the robot's base policy when it has one whose networks fit, else fresh;
+    "scratch": fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or
+    CheckpointError). A sequence gives each approach its own start. A checkpoint from before
+    the command-conditioned observation is refused with the fix (`load_checkpoint`).
     """
     inits = [init] * n_approaches if isinstance(init, (str, Path)) else list(init)
     if len(inits) != n_approaches:
@@ -142,14 +153,15 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
     starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
                           config, start) for k, start in zip(keys, inits)]
-    return _stack_agents([agent for agent, _ in starts]), [source for _, source in starts]
+    return (_stack_agents([agent for agent, _, _ in starts]),
+            [source for _, source, _ in starts], [ckpt for _, _, ckpt in starts])
 
 
 def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: TrainConfig,
-                init: str | Path) -> tuple[ppo.AgentState, str]:
+                init: str | Path) -> tuple[ppo.AgentState, str, Checkpoint | None]:
     """One learner: `fresh`, or `fresh` with the weights of the policy `init` names."""
     if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
-        return fresh, "scratch"
+        return fresh, "scratch", None
     path = base_policy_path(robot_id) if init == "base" else Path(init)
     start = load_checkpoint(path)
     fits = (start.robot_id == robot_id and start.obs_size == obs_size
@@ -157,29 +169,56 @@ def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: Tra
             and start.config.value_hidden == config.value_hidden)
     if not fits:
         if init == "base":
-            return fresh, "scratch"
+            return fresh, "scratch", None
         raise CheckpointError(f"checkpoint {path} is for {start.robot_id} with networks "
                               f"{start.config.policy_hidden}; cannot fine-tune it here")
     agent = fresh._replace(policy=start.policy, value=start.value, normalizer=start.normalizer)
-    return agent, "base" if init == "base" else str(path)
+    return agent, "base" if init == "base" else str(path), start
+
+
+def start_commands(robot_id: str, rewards: Sequence, starts: Sequence[Checkpoint | None],
+                   sources: Sequence[str], config: TrainConfig,
+                   seed: int) -> list[skills.SkillChoice]:
+    """The command each approach fine-tunes with: found by the skill search (all approaches
+    that start from the robot's base together), a checkpoint's own when it fine-tunes one,
+    else the robot's default."""
+    box = skills.command_box(robot_id)
+    choices = []
+    for start in starts:
+        command = tuple(start.meta.get("command", box.default)) if start else box.default
+        choices.append(skills.SkillChoice(command, None, skills.describe_command(command,
+                                                                                 robot_id)))
+    searched = [i for i, source in enumerate(sources) if source == "base"]
+    if searched and config.skill_search and box.searchable:
+        found = skills.search_commands(robot_id, starts[searched[0]],
+                                       [rewards[i] for i in searched], seed=seed)
+        for i, choice in zip(searched, found):
+            choices[i] = choice
+    return choices
 
 
 def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
                      seed: int = 0, config: TrainConfig | None = None,
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
-                     init: str | Path | Sequence[str | Path] = "base") -> list[ApproachResult]:
+                     init: str | Path | Sequence[str | Path] = "base",
+                     command_sampler: Callable | None = None) -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
 
     `init`: "base" (the robot's base policy, when it has one), "scratch", or a checkpoint
-    folder to fine-tune; or a sequence of those, one per reward.
+    folder to fine-tune; or a sequence of those, one per reward. Each approach follows one
+    command (`start_commands`: the skill search picks it when starting from the base),
+    reported in its metrics as `start_command`; `command_sampler(rng, n) -> [n, C]` instead
+    draws a new command for every episode (pretraining a command-conditioned base, with
+    rewards that read the command).
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
     (should_cancel() true) stops within one iteration.
     """
     config = config or TrainConfig()
     enable_jax_compilation_cache()
-    trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init)
+    trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init,
+                                 command_sampler)
     try:
         return trainer.run([Path(p) for p in out_dirs], progress, should_cancel)
     finally:
@@ -190,7 +229,8 @@ class _PopulationTrainer:
     """State of one population run; `run` is the training loop."""
 
     def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int,
-                 init: str | Path | Sequence[str | Path]):
+                 init: str | Path | Sequence[str | Path],
+                 command_sampler: Callable | None = None):
         self.robot_id, self.rewards, self.steps, self.config, self.seed = (
             robot_id, rewards, steps, config, seed)
         self.k = len(rewards)
@@ -198,8 +238,14 @@ class _PopulationTrainer:
         self.env = envlib.RobotEnv(robot_id, nthread=config.nthread or None)
         self.action_size = self.env.n_joints
         self.networks = ppo.make_networks(self.env.obs_size, self.action_size, config)
-        self.agents, self.init_sources = initial_agents(
+        self.agents, self.init_sources, starts = initial_agents(
             robot_id, self.networks, self.env.obs_size, config, self.k, seed, init)
+        self.command_sampler = command_sampler
+        self.skills = ([] if command_sampler else
+                       start_commands(robot_id, rewards, starts, self.init_sources, config,
+                                      seed))
+        self.commands = (np.repeat(np.asarray([c.command for c in self.skills], np.float32),
+                                   self.n, axis=0) if self.skills else None)
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.update = ppo.make_population_update(self.networks, config)
@@ -207,12 +253,23 @@ class _PopulationTrainer:
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+        if config.domain_randomization:
+            self.env.randomize(self.k * self.n, seed)
+        self.push_chance = (self.env.robot.ctrl_dt / envlib.PUSH_INTERVAL_S
+                            if config.domain_randomization else 0.0)
         self.mjx = (mjx_collect.MjxCollector(self.env, self.pool_states, self.env_step,
                                              config.unroll_length)
                     if config.physics == "mjx" else None)
 
     def _reset_rows(self, batch: int) -> np.ndarray:
         return self.rng.integers(0, len(self.pool_states), batch)
+
+    def _reset_commands(self, batch: int) -> jax.Array:
+        """[B, C] commands for environments that restart: each approach's own, or (pretraining)
+        fresh samples."""
+        if self.command_sampler is not None:
+            return jnp.asarray(self.command_sampler(self.rng, batch), jnp.float32)
+        return jnp.asarray(self.commands)
 
     def run(self, out_dirs, progress, should_cancel) -> list[ApproachResult]:
         k, n, cfg = self.k, self.n, self.config
@@ -228,11 +285,12 @@ class _PopulationTrainer:
             memory=envlib.FootMemory(jnp.zeros((batch, self.env.n_feet)),
                                      jnp.ones((batch, self.env.n_feet))),
             time=jnp.zeros(batch), prev_action=jnp.zeros((batch, self.action_size)),
-            episode_step=jnp.zeros(batch, jnp.int32))
+            episode_step=jnp.zeros(batch, jnp.int32),
+            command=jnp.zeros((batch, len(envlib.COMMAND_AXES))))
         self.key, key = jax.random.split(self.key)
         out = self.env_step(self.agents, carry, jnp.asarray(self.pool_sensors[rows], jnp.float32),
                             jnp.asarray(self.pool_sensors[rows], jnp.float32),
-                            jnp.ones(batch, bool), key)
+                            self._reset_commands(batch), jnp.ones(batch, bool), key)
         start = time.monotonic()
         cancelled = False
         for it in range(iterations):
@@ -272,9 +330,10 @@ class _PopulationTrainer:
         (native full-physics states [B, ...], or MJX data [B] with physics="mjx")."""
         if self.mjx is not None:
             self.key, key = jax.random.split(self.key)
-            return self.mjx(self.agents, out, states, key)
+            return self.mjx(self.agents, out, states, self._reset_commands(states.qpos.shape[0]),
+                            key)
         keep = {"obs": [], "raw_action": [], "log_prob": [], "logits": [], "action": [],
-                "prev_action": [],
+                "prev_action": [], "command": [],
                 "contract": [], "terminated": [], "truncated": [], "done": []}
         batch = states.shape[0]
         no_reset = jnp.zeros(batch, bool)
@@ -285,15 +344,20 @@ class _PopulationTrainer:
             keep["logits"].append(out.logits)
             keep["action"].append(out.action)
             keep["prev_action"].append(out.prev_action)
+            if self.push_chance:
+                self.env.push(states, np.nonzero(self.rng.random(batch) < self.push_chance)[0],
+                              self.rng)
             states, sensors = self.env.physics_step(states, np.asarray(out.ctrl, np.float64))
             rows = self._reset_rows(batch)
             self.key, key = jax.random.split(self.key)
             out = self.env_step(self.agents, out.carry, jnp.asarray(sensors, jnp.float32),
-                                jnp.asarray(self.pool_sensors[rows], jnp.float32), no_reset, key)
+                                jnp.asarray(self.pool_sensors[rows], jnp.float32),
+                                self._reset_commands(batch), no_reset, key)
             term, trunc = np.asarray(out.terminated), np.asarray(out.truncated)
             done = term | trunc
             states[done] = self.pool_states[rows[done]]
             keep["contract"].append(out.contract)
+            keep["command"].append(out.command)
             keep["terminated"].append(term)
             keep["truncated"].append(trunc)
             keep["done"].append(done)
@@ -309,13 +373,17 @@ class _PopulationTrainer:
             x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)  # [T, B, ...] -> [K, T, N, ...]
         contract = jax.tree_util.tree_map(per_approach, tr["contract"])
         action, prev_action = per_approach(tr["action"]), per_approach(tr["prev_action"])
+        command = per_approach(tr["command"])
         rewards, comps = [], []
         for i, fn in enumerate(self.reward_fns):
             total = jnp.zeros((tr["obs"].shape[0], n))
             means: dict[str, float] = {}
             if status[i] == "running":
                 s_i = jax.tree_util.tree_map(lambda x: x[i], contract)
-                total, parts = fn(s_i, action[i], prev_action[i])
+                args = (s_i, action[i], prev_action[i])
+                if getattr(self.rewards[i], "reads_command", False):
+                    args += (command[i],)
+                total, parts = fn(*args)
                 means = {name: float(jnp.mean(v)) for name, v in parts.items()}
                 if not bool(jnp.all(jnp.isfinite(total))):
                     bad = [name for name, v in means.items() if not np.isfinite(v)]
@@ -347,12 +415,22 @@ class _PopulationTrainer:
                     obs_size=self.env.obs_size, action_size=self.action_size,
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
-                    extra={"init": self.init_sources[i]})
+                    extra={"init": self.init_sources[i], **self._command_meta(i)})
             last = history[i][-1] if history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
+            if self.skills:
+                metrics["start_command"] = self.skills[i].to_dict()
             results.append(ApproachResult(status=status[i], error=errors[i], checkpoint=checkpoint,
                                           metrics=metrics, history=history[i]))
         return results
+
+
+    def _command_meta(self, i: int) -> dict:
+        """What a checkpoint records of its command: the one it follows, or (pretrained) the
+        robot's default, which rollouts use unless told otherwise."""
+        if not self.skills:
+            return {"command": list(skills.command_box(self.robot_id).default)}
+        return {"command": list(self.skills[i].command), "skill": self.skills[i].to_dict()}
 
 
 def _steps_done(history: list[list[dict]]) -> int:

@@ -1,5 +1,5 @@
-"""Runs and Settings in Debian Chromium: each page opens from its own URL inside the app's
-navigation, and two runs open side by side from the Runs table."""
+"""Runs, Benchmarks and Settings in Debian Chromium: each page opens from its own URL inside the
+app's navigation, and two runs open side by side from the Runs table."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ ROW_PX = 35
 """Height of a row (and of the header) in Streamlit's dataframe grid."""
 
 
-@pytest.mark.parametrize("path, title", [("/runs", "Runs"), ("/settings", "Settings")])
+@pytest.mark.parametrize("path, title", [("/runs", "Runs"), ("/benchmarks", "Benchmarks"),
+                                         ("/settings", "Settings")])
 def test_a_page_opened_from_its_url_keeps_the_app_navigation(app, page, path, title):
     page.goto(app.url + path)
     page.get_by_role("heading", name=title).wait_for(timeout=60_000)
