@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tabrl_app import approaches, session, train_form
+from tabrl_app import approaches, editor, session, train_form
 from tabrl_app.run_view import run_view
 
 session.chrome()
@@ -24,6 +24,8 @@ generate = st.button("Generate approaches", icon=":material/auto_awesome:",
                      disabled=not behavior.strip(),
                      help="Asks every configured provider at once for three approaches each.")
 approaches.approach_tabs(robot, behavior, steps, generate=generate)
+with st.expander("Write your own reward", icon=":material/edit:"):
+    editor.reward_editor(robot, behavior, approaches.trainable(approaches.shown_approaches()))
 
 if run_id:
     st.subheader("4 · Training and results")

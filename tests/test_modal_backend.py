@@ -231,6 +231,40 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert calibration["env_steps"] == 20_000 and calibration["env_steps_per_s"] > 0
 
 
+class Preempted(Exception):
+    """What a preempted container looks like from inside: the call stops mid-training."""
+
+
+def test_a_preempted_call_resumes_from_the_volume_when_modal_runs_it_again(fake, monkeypatch):
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")
+    batch = start(fake, FORWARD, FORWARD)
+    call_id, config = fake.spawned[0]
+    commits = []
+
+    def commit_then_preempt():  # volume.commit() in modal_train.py
+        commits.append(time.monotonic())
+        if len(commits) == 2:
+            raise Preempted()
+
+    with pytest.raises(Preempted):
+        run_remote_batch(config, volume_root=fake.volume_root, progress=fake.progress,
+                         key=call_id, on_resume_point=commit_then_preempt)
+    # Modal restarts the function on the same input, in a new container with the Volume
+    result = run_remote_batch(config, volume_root=fake.volume_root, progress=fake.progress,
+                              key=call_id, on_resume_point=lambda: commits.append(0))
+    assert len(commits) > 2
+    fake.calls[call_id].outcome = lambda: result
+    for job in jobs.get_status(batch.id, verify=True)["jobs"]:
+        assert (job["state"], job["steps_done"], job["artifact_problems"]) == (
+            "succeeded", 10_000, [])
+        assert job["stats"]["final"]["resumed_from_steps"] == 2 * 128 * 16  # two iterations
+    assert not list(fake.volume_root.rglob("resume.msgpack"))  # removed once the jobs ended
+
+
+def test_the_function_is_retried_so_a_crashed_call_resumes_too():
+    assert load_modal_train().RETRIES.max_retries >= 1
+
+
 @pytest.mark.parametrize("error, expected", [
     (RuntimeError("CUDA out of memory"), "Modal: RuntimeError: CUDA out of memory"),
     (modal.exception.OutputExpiredError(), "expired before it was collected"),

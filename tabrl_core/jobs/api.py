@@ -150,7 +150,8 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
     here is cheap: `get(timeout=0)`, throttled, errors caught.
     """
     with opened() as conn:
-        recover_orphans(conn)
+        if recover_orphans(conn):  # a dead worker's jobs are queued to resume: serve them
+            ensure_worker()
         kind, run_id = _lookup(conn, id_)
         only = id_ if kind == "job" else None
         modal_backend.sync(conn, {r["external_id"] for r in job_rows(conn, run_id, only)

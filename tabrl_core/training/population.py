@@ -10,6 +10,8 @@ collection runs on MJX as one jitted program instead (mjx_collect.py; for GPUs).
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,19 +27,23 @@ from tabrl_core.training import mjx_collect, ppo, skills
 from tabrl_core.training.checkpoint import (Checkpoint, CheckpointError, load_checkpoint,
                                             save_checkpoint)
 from tabrl_core.training.config import TrainConfig, iterations_for
+from tabrl_core.training.resume import (ResumePoint, checkpoint_every_s, load_resume_point,
+                                        save_resume_point, signature)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class TrainProgress:
     """Reported after every iteration."""
 
-    iteration: int
+    iteration: int  # iterations of this call so far (a resumed population needs fewer)
     iterations: int
-    steps_done: int  # per approach
+    steps_done: list[int]  # per approach (resumed approaches may be ahead of fresh ones)
     total_steps: int  # per approach
     mean_return: list[float | None]
     components: list[dict[str, float]]
-    status: list[str]  # running, failed, done
+    status: list[str]  # running, failed, done (trained its full budget)
     errors: list[str | None]
     env_steps_per_s: float
     elapsed_s: float
@@ -53,6 +59,7 @@ class ApproachResult:
     checkpoint: Path | None = None
     metrics: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
+    resumed_from: int | None = None  # steps of the resume point it continued from, if any
 
 
 class EnvCarry(NamedTuple):
@@ -202,6 +209,7 @@ def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: 
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
                      init: str | Path | Sequence[str | Path] = "base",
+                     on_resume_point: Callable[[], None] | None = None,
                      command_sampler: Callable | None = None) -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
 
@@ -213,14 +221,18 @@ def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: 
     rewards that read the command).
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
-    (should_cancel() true) stops within one iteration.
+    (should_cancel() true) stops within one iteration. Every approach's folder in `out_dirs`
+    gets a resume point at least every `resume.checkpoint_every_s()` seconds and when training
+    stops; an approach whose folder holds one made for the same code, budget and settings
+    continues from it (see resume.py) and is logged. `on_resume_point()` runs after each
+    write (the Modal function commits its Volume there).
     """
     config = config or TrainConfig()
     enable_jax_compilation_cache()
     trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init,
                                  command_sampler)
     try:
-        return trainer.run([Path(p) for p in out_dirs], progress, should_cancel)
+        return trainer.run([Path(p) for p in out_dirs], progress, should_cancel, on_resume_point)
     finally:
         trainer.env.close()
 
@@ -271,14 +283,12 @@ class _PopulationTrainer:
             return jnp.asarray(self.command_sampler(self.rng, batch), jnp.float32)
         return jnp.asarray(self.commands)
 
-    def run(self, out_dirs, progress, should_cancel) -> list[ApproachResult]:
+    def run(self, out_dirs, progress, should_cancel, on_resume_point) -> list[ApproachResult]:
         k, n, cfg = self.k, self.n, self.config
         batch = k * n
         iterations = iterations_for(self.steps, cfg)
-        status = ["running"] * k
-        errors: list[str | None] = [None] * k
-        history: list[list[dict]] = [[] for _ in range(k)]
         returns = _ReturnTracker(k, n)
+        book = self._resume(out_dirs, iterations, returns)
         rows = self._reset_rows(batch)
         states = self.pool_states[rows].copy() if self.mjx is None else self.mjx.start(rows)
         carry = EnvCarry(
@@ -291,39 +301,82 @@ class _PopulationTrainer:
         out = self.env_step(self.agents, carry, jnp.asarray(self.pool_sensors[rows], jnp.float32),
                             jnp.asarray(self.pool_sensors[rows], jnp.float32),
                             self._reset_commands(batch), jnp.ones(batch, bool), key)
-        start = time.monotonic()
-        cancelled = False
-        for it in range(iterations):
+        start = last_saved = time.monotonic()
+        every_s = checkpoint_every_s()
+        passes = iterations - min(book.done)
+        cancelled, unsaved = False, False
+        for it in range(passes):
             if should_cancel is not None and should_cancel():
                 cancelled = True
                 break
-            if "running" not in status:  # every approach failed: nothing left to train
+            if "running" not in book.status:  # every approach failed or is done
                 break
             transitions, out, states = self._collect(out, states)
-            data, rewards, comps = self._evaluate_rewards(transitions, out.obs, status, errors)
+            data, rewards, comps = self._evaluate_rewards(transitions, out.obs, book.status,
+                                                          book.errors)
             returns.add(rewards, transitions["done"])
             self.key, update_key = jax.random.split(self.key)
-            active = jnp.asarray([s == "running" for s in status])
+            active = jnp.asarray([s == "running" for s in book.status])
             self.agents, _, finite = self.update(
                 self.agents, data, jax.random.split(update_key, k), active)
-            for i, ok in enumerate(np.asarray(finite)):
-                if status[i] == "running" and not ok:
-                    status[i], errors[i] = "failed", "training diverged: weights became NaN/inf"
-            steps_done = min((it + 1) * n * cfg.unroll_length, self.steps)
-            elapsed = time.monotonic() - start
-            mean_ret = returns.means()
-            for i in range(k):
-                history[i].append({"steps": steps_done, "mean_return": mean_ret[i],
-                                   "mean_reward": float(np.mean(rewards[i])),
-                                   "components": comps[i]})
+            book.advance(np.asarray(active), np.asarray(finite), returns.means(), rewards, comps,
+                         n * cfg.unroll_length, self.steps)
             if progress is not None:
+                elapsed = time.monotonic() - start
                 rate = (it + 1) * batch * cfg.unroll_length / max(elapsed, 1e-9)
                 progress(TrainProgress(
-                    iteration=it + 1, iterations=iterations, steps_done=steps_done,
-                    total_steps=self.steps, mean_return=mean_ret, components=comps,
-                    status=list(status), errors=list(errors), env_steps_per_s=rate,
-                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (iterations - it - 1)))
-        return self._finish(out_dirs, status, errors, history, cancelled, _steps_done(history))
+                    iteration=it + 1, iterations=passes, steps_done=book.steps(),
+                    total_steps=self.steps, mean_return=returns.means(), components=comps,
+                    status=list(book.status), errors=list(book.errors), env_steps_per_s=rate,
+                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (passes - it - 1)))
+            unsaved = True
+            if time.monotonic() - last_saved >= every_s:  # after the report, so the curve has it
+                self._save_resume_points(out_dirs, book, returns, on_resume_point)
+                last_saved, unsaved = time.monotonic(), False
+        if unsaved:  # a stopped worker's jobs continue from here when they run again
+            self._save_resume_points(out_dirs, book, returns, on_resume_point)
+        return self._finish(out_dirs, book, cancelled)
+
+    def _made_for(self, i: int) -> dict:
+        made_for = signature(self.robot_id, self.rewards[i].code, self.steps, self.seed,
+                             self.config, self.env.obs_size)
+        command = json.loads(json.dumps(self._command_meta(i)["command"], default=float))
+        return {**made_for, "command": command}
+
+    def _resume(self, out_dirs, iterations: int, returns: "_ReturnTracker") -> "_Book":
+        """The population's bookkeeping, with every approach that has a usable resume point in
+        its folder restored to it (learner, iterations, curve, status, recent returns) and the
+        random state of the most advanced one."""
+        template = _index_agent(self.agents, 0)
+        points = [load_resume_point(d, template, self._made_for(i)) for i, d in enumerate(out_dirs)]
+        book = _Book(self.k, iterations)
+        agents = []
+        for i, point in enumerate(points):
+            agents.append(point.agent if point else _index_agent(self.agents, i))
+            if point is not None:
+                book.restore(i, point)
+                returns.finished[i] = list(point.recent_returns)
+                log.info("resuming %s from step %d of %d (iteration %d of %d, %s)", out_dirs[i],
+                         point.steps_done, self.steps, point.iteration, iterations, point.status)
+        if any(points):
+            self.agents = _stack_agents(agents)
+            latest = max((p for p in points if p), key=lambda p: p.iteration)
+            self.key = latest.key
+            self.rng.bit_generator.state = latest.rng_state
+        return book
+
+    def _save_resume_points(self, out_dirs, book: "_Book", returns: "_ReturnTracker",
+                            on_resume_point) -> None:
+        for i, folder in enumerate(out_dirs):
+            point = ResumePoint(
+                iteration=book.done[i], steps_done=book.steps()[i], status=book.status[i],
+                error=book.errors[i], history=book.history[i],
+                recent_returns=returns.finished[i][-returns.window:],
+                agent=_index_agent(self.agents, i), key=self.key,
+                rng_state=self.rng.bit_generator.state)
+            save_resume_point(folder, point, self._made_for(i))
+        if on_resume_point is not None:
+            on_resume_point()
 
     def _collect(self, out: StepOutput, states):
         """Run `unroll_length` control steps; return the transitions, last output and states
@@ -402,28 +455,33 @@ class _PopulationTrainer:
             last_observation=last_obs.reshape((k, n, -1)))
         return data, rewards, comps
 
-    def _finish(self, out_dirs, status, errors, history, cancelled, steps_done):
+    def _finish(self, out_dirs, book: "_Book", cancelled: bool) -> list[ApproachResult]:
         results = []
         for i, reward in enumerate(self.rewards):
-            if status[i] == "running":
-                status[i] = "cancelled" if cancelled else "succeeded"
+            status = book.status[i]
+            if status == "running":
+                status = "cancelled" if cancelled else "succeeded"
+            elif status == "done":
+                status = "succeeded"
+            steps_done = book.steps()[i]
             checkpoint = None
-            if status[i] == "succeeded":
+            if status == "succeeded":
                 agent = _index_agent(self.agents, i)
                 checkpoint = save_checkpoint(
                     Path(out_dirs[i]) / "checkpoint", robot_id=self.robot_id, config=self.config,
                     obs_size=self.env.obs_size, action_size=self.action_size,
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
-                    extra={"init": self.init_sources[i], **self._command_meta(i)})
-            last = history[i][-1] if history[i] else {}
+                    extra={"init": self.init_sources[i], "resumed_from": book.resumed_from[i],
+                           **self._command_meta(i)})
+            last = book.history[i][-1] if book.history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
             if self.skills:
                 metrics["start_command"] = self.skills[i].to_dict()
-            results.append(ApproachResult(status=status[i], error=errors[i], checkpoint=checkpoint,
-                                          metrics=metrics, history=history[i]))
+            results.append(ApproachResult(status=status, error=book.errors[i], checkpoint=checkpoint,
+                                          metrics=metrics, history=book.history[i],
+                                          resumed_from=book.resumed_from[i]))
         return results
-
 
     def _command_meta(self, i: int) -> dict:
         """What a checkpoint records of its command: the one it follows, or (pretrained) the
@@ -433,8 +491,44 @@ class _PopulationTrainer:
         return {"command": list(self.skills[i].command), "skill": self.skills[i].to_dict()}
 
 
-def _steps_done(history: list[list[dict]]) -> int:
-    return max((h[-1]["steps"] for h in history if h), default=0)
+class _Book:
+    """Per approach: status, error, iterations done, curve, and the resume point it came from."""
+
+    def __init__(self, k: int, iterations: int):
+        self.status = ["running"] * k
+        self.errors: list[str | None] = [None] * k
+        self.done = [0] * k
+        self.history: list[list[dict]] = [[] for _ in range(k)]
+        self.resumed_from: list[int | None] = [None] * k
+        self.iterations = iterations
+        self._steps = [0] * k
+
+    def restore(self, i: int, point: ResumePoint) -> None:
+        self.done[i], self._steps[i] = point.iteration, point.steps_done
+        self.history[i] = list(point.history)
+        self.resumed_from[i] = point.steps_done
+        self.status[i], self.errors[i] = point.status, point.error
+        if self.status[i] == "running" and self.done[i] >= self.iterations:
+            self.status[i] = "done"
+
+    def steps(self) -> list[int]:
+        return list(self._steps)
+
+    def advance(self, active, finite, mean_returns, rewards, comps, steps_per_iteration: int,
+                total_steps: int) -> None:
+        """Record one update: the active approaches did one more iteration (or diverged)."""
+        for i, was_active in enumerate(active):
+            if not was_active:
+                continue
+            if self.status[i] == "running" and not finite[i]:
+                self.status[i], self.errors[i] = "failed", "training diverged: weights became NaN/inf"
+            self.done[i] += 1
+            self._steps[i] = min(self.done[i] * steps_per_iteration, total_steps)
+            self.history[i].append({"steps": self._steps[i], "mean_return": mean_returns[i],
+                                    "mean_reward": float(np.mean(rewards[i])),
+                                    "components": comps[i]})
+            if self.status[i] == "running" and self.done[i] >= self.iterations:
+                self.status[i] = "done"
 
 
 class _ReturnTracker:
