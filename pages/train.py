@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from tabrl_app import approaches, session, train_form
+from tabrl_app import approaches, editor, session, train_form
 from tabrl_app.run_view import run_view
 
 session.chrome()
@@ -17,12 +17,15 @@ robot = train_form.robot_gallery()
 st.subheader("2 · Behaviour")
 behavior = train_form.behavior_input()
 steps = train_form.steps_input(robot)
+train_form.advanced_settings()
 
 st.subheader("3 · Reward approaches")
 generate = st.button("Generate approaches", icon=":material/auto_awesome:",
                      disabled=not behavior.strip(),
                      help="Asks every configured provider at once for three approaches each.")
 approaches.approach_tabs(robot, behavior, steps, generate=generate)
+with st.expander("Write your own reward", icon=":material/edit:"):
+    editor.reward_editor(robot, behavior, approaches.trainable(approaches.shown_approaches()))
 
 if run_id:
     st.subheader("4 · Training and results")

@@ -10,6 +10,7 @@ import streamlit as st
 
 from tabrl_core import get_status, hosting, provider_statuses
 from tabrl_core.providers import ProviderConfigError
+from tabrl_core.providers.own import YOU
 from tabrl_core.training import warmup
 
 KEPT_KEYS = ("behavior", "steps", "backend")
@@ -23,7 +24,8 @@ def _warm_training_cache() -> None:
 
 
 def run_app() -> None:
-    """The router (app.py): page config, then the Train, Runs, Benchmarks and Settings pages in one nav."""
+    """The router (app.py): page config, then the Train, Runs, Benchmarks and Settings pages in
+    one nav."""
     st.set_page_config(page_title="TabRL", page_icon=":material/smart_toy:", layout="wide")
     _warm_training_cache()
     token = _ROUTED.set(True)
@@ -141,8 +143,9 @@ def providers() -> list[dict]:
 
 
 def provider_labels() -> dict[str, str]:
-    """Provider id -> display name ('builtin' -> 'Built-in'); {} when the settings are broken."""
+    """Provider id -> display name ('builtin' -> 'Built-in', 'you' -> 'You'); only 'you' when
+    the settings are broken."""
     try:
-        return {p["id"]: p["label"] for p in providers()}
+        return {p["id"]: p["label"] for p in providers()} | {YOU: "You"}
     except ProviderConfigError:
-        return {}
+        return {YOU: "You"}

@@ -15,8 +15,8 @@ from jobs_support import TINY
 from tabrl_core import jobs
 from tabrl_core.jobs.worker import run_worker
 from tabrl_core.providers.builtin import design
-from tabrl_core.refine import RefineError, auto_refine, lineage, refine
-from tabrl_core.refine import api as refine_api
+from tabrl_core.refining import RefineError, auto_refine, lineage, refine
+from tabrl_core.refining import api as refine_api
 from tabrl_core.store import artifact_path
 from tabrl_core.training import TrainConfig, load_checkpoint
 from tabrl_core.training import ppo
@@ -202,6 +202,8 @@ def _judge_passing_from_round(passing_round: int):
     def verdicts(run_id: str) -> dict:
         out = {}
         for j in jobs.get_status(run_id)["jobs"]:
+            if j["state"] != "succeeded":
+                continue
             passed = j["round"] >= passing_round
             check = {"name": "forward_distance_m", "value": 0.1, "target": ">= 1.5",
                      "passed": passed}

@@ -13,8 +13,8 @@ from tabrl_core.providers.builtin import STRATEGIES, design
 from tabrl_core.providers.own import STARTER_CODE, check_code, own_approach
 from tabrl_core.providers.parsing import parse_approaches
 from tabrl_core.providers.prompt import REFINE_SCHEMA, build_refine_prompt
-from tabrl_core.refine import RefineError, check_comment
-from tabrl_core.refine.context import component_stats
+from tabrl_core.refining import RefineError, check_comment
+from tabrl_core.refining.context import component_stats
 from tabrl_core.rewards import compile_rewards
 from tabrl_core.store import opened
 
@@ -202,3 +202,12 @@ def test_own_approaches_are_validated_and_traced_for_the_robot():
     assert not nan.valid and nan.error.startswith("line 3") and "NaN" in nan.error
     with pytest.raises(ValueError, match="needs a name"):
         own_approach(STARTER_CODE, "go1", name=" ")
+
+
+def test_the_notebook_api_exports_the_refine_functions():
+    import tabrl_core as tabrl
+    import tabrl_core.refining  # noqa: F401 -- a package must not shadow the exported names
+
+    assert tabrl.refine.__name__ == "refine" and callable(tabrl.auto_refine)
+    assert tabrl.lineage.__name__ == "lineage" and issubclass(tabrl.RefineError, ValueError)
+    assert tabrl.own_approach.__name__ == "own_approach"

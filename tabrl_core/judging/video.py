@@ -9,8 +9,6 @@ failure is recorded there as an error without touching the code verdict.
 from __future__ import annotations
 
 import io
-import json
-import re
 import sqlite3
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries
-from tabrl_core.providers.parsing import strip_fence
+from tabrl_core.providers.parsing import read_answer
 from tabrl_core.providers.prompt import build_video_judge_prompt
 from tabrl_core.providers.registry import make_client, select_configs
+from tabrl_core.providers.text import clean_text
 from tabrl_core.store import artifact_path
 
 FRAMES = 4  # frames per clip shown to the model
@@ -28,16 +27,15 @@ FRAME_WIDTH = 320  # px; enough to see a pose, cheap in image tokens
 MULTIMODAL_KINDS = ("anthropic", "openai", "gemini")
 MAX_REASON_CHARS = 300
 PARALLEL_CALLS = 4
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
-def choose_provider(option: str | None, judge_provider: str,
-                    secrets: Mapping | None = None) -> str | None:
+def choose_provider(option: str | None, judge_provider: str, secrets: Mapping | None = None,
+                    keys: Mapping[str, str] | None = None) -> str | None:
     """The provider that judges videos, or None: `option` ("off", or a provider id) when set,
     else the judge provider when it is a multimodal LLM with a key (off otherwise)."""
     if option == "off":
         return None
-    configs = {c.id: c for c in select_configs(None, secrets)}
+    configs = {c.id: c for c in select_configs(None, secrets, keys)}
     chosen = option or judge_provider
     config = configs.get(chosen)
     if option and config is None:
@@ -48,21 +46,21 @@ def choose_provider(option: str | None, judge_provider: str,
 
 
 def add_opinions(conn: sqlite3.Connection, rows: list[sqlite3.Row], verdicts: dict[str, dict],
-                 provider: str, robot_id: str, behavior: str,
-                 secrets: Mapping | None = None) -> None:
+                 provider: str, robot_id: str, behavior: str, secrets: Mapping | None = None,
+                 keys: Mapping[str, str] | None = None) -> None:
     """Ask `provider` about each judged job's video; its answer goes into the job's verdict
     under "video" ({score, reason, by} or {error, by})."""
     jobs = [r for r in rows if r["video"] and r["id"] in verdicts]
     with ThreadPoolExecutor(max_workers=PARALLEL_CALLS,
                             thread_name_prefix="tabrl-video-judge") as pool:
         opinions = pool.map(lambda r: video_opinion(artifact_path(r["video"]), provider,
-                                                    robot_id, behavior, secrets), jobs)
+                                                    robot_id, behavior, secrets, keys), jobs)
         for row, opinion in zip(jobs, opinions):
             verdicts[row["id"]]["video"] = opinion
 
 
 def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
-                  secrets: Mapping | None = None) -> dict:
+                  secrets: Mapping | None = None, keys: Mapping[str, str] | None = None) -> dict:
     """One clip's video verdict from `provider`; never raises."""
     by = f"vlm:{provider}"
     try:
@@ -70,7 +68,7 @@ def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
     except Exception as err:  # noqa: BLE001 -- a broken file is this clip's problem only
         return {"error": f"cannot read frames of the video: {type(err).__name__}: {err}",
                 "by": by}
-    [config] = select_configs([provider], secrets)
+    [config] = select_configs([provider], secrets, keys)
     client = make_client(config)
     try:
         prompt = build_video_judge_prompt(robot_id, behavior, frames, seconds)
@@ -87,20 +85,14 @@ def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
 
 def parse_video_answer(text: str) -> tuple[float, str]:
     """(score clipped to [0, 1], one plain-text sentence) from {"score", "reason"} JSON."""
-    try:
-        data = json.loads(strip_fence(text))
-    except json.JSONDecodeError as err:
-        raise ProviderError(BAD_OUTPUT,
-                            f"the video verdict is not valid JSON ({err.msg})") from None
+    data, _ = read_answer(text)  # size cap, fences, prose, deep nesting (providers/parsing.py)
     score = data.get("score") if isinstance(data, dict) else None
     reason = data.get("reason") if isinstance(data, dict) else None
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):
         raise ProviderError(BAD_OUTPUT, "the video verdict has no numeric 'score'")
     if not isinstance(reason, str):
         raise ProviderError(BAD_OUTPUT, "the video verdict has no 'reason'")
-    reason = " ".join(_CONTROL.sub(" ", reason).split())
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[:MAX_REASON_CHARS - 3] + "..."
+    reason = clean_text(reason, MAX_REASON_CHARS, multiline=False)[0]
     return float(min(max(score, 0.0), 1.0)), reason
 
 

@@ -19,8 +19,8 @@ from tabrl_core.judging import judge_run
 from tabrl_core.providers.calls import ProviderError
 from tabrl_core.providers.own import YOU
 from tabrl_core.providers.prompt import build_refine_prompt
-from tabrl_core.refine.context import Parent, RefineError, check_comment, load_parent
-from tabrl_core.refine.lineage import code_diff, lineage
+from tabrl_core.refining.context import Parent, RefineError, check_comment, load_parent
+from tabrl_core.refining.lineage import code_diff, lineage
 from tabrl_core.store import opened, transaction
 
 INITS = ("parent", "base", "scratch")
@@ -47,7 +47,8 @@ class Refinement:
         return asdict(self)
 
 
-def _revise(parent: Parent, comment: str | None, provider: str, secrets: Mapping | None):
+def _revise(parent: Parent, comment: str | None, provider: str, secrets: Mapping | None,
+            keys: Mapping[str, str] | None):
     """(revised approach, what changed, the built-in design or None, a note)."""
     run, approach = parent.run, parent.approach
     if provider == "builtin":
@@ -60,17 +61,23 @@ def _revise(parent: Parent, comment: str | None, provider: str, secrets: Mapping
 
     prompt = build_refine_prompt(run["robot"], run["behavior"], approach, parent.components,
                                  parent.judge, parent.job["stats"], comment)
-    revision = revise_approach(provider, run["robot"], run["behavior"], prompt, secrets=secrets)
+    revision = revise_approach(provider, run["robot"], run["behavior"], prompt, secrets=secrets,
+                               keys=keys)
     return revision.approach, revision.changes, None, revision.note
 
 
+def _code_lines(code: str) -> list[str]:
+    return [line.rstrip() for line in code.strip().splitlines() if line.strip()]
+
+
 def _same_code(a: str, b: str) -> bool:
-    normal = lambda code: [line.rstrip() for line in code.strip().splitlines() if line.strip()]  # noqa: E731
-    return normal(a) == normal(b)
+    """Whether two programs differ only in blank lines and trailing spaces."""
+    return _code_lines(a) == _code_lines(b)
 
 
 def prepare(job_id: str, comment: str | None = None, init: str = "parent", *,
-            provider: str | None = None, secrets: Mapping | None = None) -> tuple[Parent, dict]:
+            provider: str | None = None, secrets: Mapping | None = None,
+            keys: Mapping[str, str] | None = None) -> tuple[Parent, dict]:
     """The parent and the revised approach row (with its lineage fields) that `refine` trains;
     nothing is written. Raises KeyError for an unknown job and RefineError (a ValueError)
     with the reason for everything else that stops a refinement."""
@@ -91,7 +98,7 @@ def prepare(job_id: str, comment: str | None = None, init: str = "parent", *,
                           f"job {job_id} trained on {parent.run['backend']}: refine with "
                           "init='base' or 'scratch'")
     try:
-        revised, changes, design, note = _revise(parent, comment, provider, secrets)
+        revised, changes, design, note = _revise(parent, comment, provider, secrets, keys)
     except (ProviderError, ValueError) as err:
         raise RefineError(f"cannot refine job {job_id}: {err}") from None
     if _same_code(revised.code, parent.approach["code"]):
@@ -130,11 +137,13 @@ def _start(parents: list[Parent], rows: list[dict], steps: int | None,
 
 def refine(job_id: str, comment: str | None = None, steps: int | None = None,
            init: str = "parent", *, provider: str | None = None,
-           secrets: Mapping | None = None, start_worker: bool = True) -> Refinement:
+           secrets: Mapping | None = None, keys: Mapping[str, str] | None = None,
+           start_worker: bool = True) -> Refinement:
     """Start the next version of job `job_id`: its reward revised by the same provider (or
     `provider`), guided by the job's component statistics, rollout, judge verdict and your
     `comment`, trained for `steps` (default the parent's) from `init`: "parent" (fine-tune the
-    parent's policy), "base" (the robot's base policy) or "scratch".
+    parent's policy), "base" (the robot's base policy) or "scratch". `secrets` and `keys`
+    (session keys by provider id) configure an LLM provider as for generate_approaches.
 
     The refinement is a new run of one job (`runs.parent_run` names the parent's run); its
     progress, cancel and retry work like any job's. Raises KeyError for an unknown job and
@@ -142,7 +151,7 @@ def refine(job_id: str, comment: str | None = None, steps: int | None = None,
     rule-changing comment, a parent that is not trained, a provider that fails, answers with
     the same code or with code that fails validation twice. The parent is never changed.
     """
-    parent, row = prepare(job_id, comment, init, provider=provider, secrets=secrets)
+    parent, row = prepare(job_id, comment, init, provider=provider, secrets=secrets, keys=keys)
     run_id, job_ids = _start([parent], [row], steps, start_worker)
     return Refinement(run_id, job_ids[0], job_id, row["round"], row["provider"], row["name"],
                       row["comment"], row["diff"], row["change_reason"], init, row["note"])
@@ -197,14 +206,16 @@ def _failing(verdicts: dict[str, dict | None]) -> list[str]:
 
 def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
                 init: str = "parent", secrets: Mapping | None = None,
+                keys: Mapping[str, str] | None = None,
                 on_progress: Callable[[str], None] | None = print,
                 inline_worker: bool = False, poll_s: float = 1.0) -> dict:
     """Refine every approach of run `run_id` that failed its judge, round after round, until
     each passes or `rounds` run out; each round trains all its refinements as one run (one
     population). Blocks, reporting progress through `on_progress` (lines of text).
 
-    Returns {"run_id", "rounds": [{round, run_id, refined, passed, failed, errors, wall_s}],
-    "approaches": [{job_id, final_job, passed, versions: lineage}]}. Raises KeyError for an
+    Returns {"run_id", "rounds": [{round, run_id, refined (job ids), passed, failed (by the
+    judge), errors (job id -> why it was not refined or did not train), wall_s}],
+    "approaches": [{job_id, final_job, passed, versions}]}. Raises KeyError for an
     unknown run, RefineError when the run is still training or has no judge verdicts.
     """
     if rounds < 1:
@@ -233,7 +244,7 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
         parents, rows, errors = [], [], {}
         for job_id in failing:
             try:
-                parent, row = prepare(job_id, None, init, secrets=secrets)
+                parent, row = prepare(job_id, None, init, secrets=secrets, keys=keys)
             except RefineError as err:
                 errors[job_id] = str(err)
                 say(f"{label}: {err}")
@@ -244,13 +255,15 @@ def auto_refine(run_id: str, rounds: int = 3, steps: int | None = None, *,
             history.append({"round": round_, "run_id": None, "refined": [], "passed": [],
                             "failed": [], "errors": errors, "wall_s": 0.0})
             break
-        current, _ = _start(parents, rows, steps, start_worker=False)
-        wait_for_run(current, say, label, poll_s, inline_worker)
+        current, refined = _start(parents, rows, steps, start_worker=False)
+        ended = wait_for_run(current, say, label, poll_s, inline_worker)
+        errors |= {j["id"]: f"training {j['state']}: {j['error']}" for j in ended["jobs"]
+                   if j["state"] != "succeeded"}
         verdicts = judge_verdicts(current)
         known.update(verdicts)
         failing = _failing(verdicts)
         passed = [j for j, v in verdicts.items() if v and v.get("passed")]
-        history.append({"round": round_, "run_id": current, "refined": list(verdicts),
+        history.append({"round": round_, "run_id": current, "refined": refined,
                         "passed": passed, "failed": failing, "errors": errors,
                         "wall_s": round(time.monotonic() - started, 1)})
         say(f"{label}: {len(passed)} of {len(rows)} refinements pass their judge")
