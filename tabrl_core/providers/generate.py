@@ -180,15 +180,15 @@ def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
         approaches = _validate(config.id, [draft], robot)
         note = _repair(client, config, robot, behavior, approaches, tokens)
     except ProviderError as err:
-        raise ProviderError(err.kind, _redact(str(err), config.api_key)) from None
+        raise ProviderError(err.kind, redact(str(err), config.api_key)) from None
     finally:
         client.close()
     approach = approaches[0]
     if not approach.valid:
-        raise ProviderError(BAD_OUTPUT, _redact(
+        raise ProviderError(BAD_OUTPUT, redact(
             f"{config.label}'s revised reward failed validation twice: {approach.error}"
             + (f" ({note})" if note and "failed" in note else ""), config.api_key))
-    return Revision(approach, draft["changes"], _redact(note, config.api_key), config.model,
+    return Revision(approach, draft["changes"], redact(note, config.api_key), config.model,
                     time.monotonic() - start, tokens.input, tokens.output,
                     estimate_cost(config.model, tokens.input, tokens.output))
 
