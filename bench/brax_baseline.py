@@ -38,6 +38,7 @@ from tabrl_core.training import env as envlib
 from tabrl_core.training.config import TrainConfig
 
 ROBOT = "go1"
+NO_COMMAND = jnp.zeros(len(envlib.COMMAND_AXES))  # the command a base follows is zero here
 BEHAVIOURS = ("walk forward", "turn in place", "keep shaking your hips aloha dude!")
 
 
@@ -75,7 +76,7 @@ class TabRLBraxEnv(Env):
         no_action = jnp.zeros(self._action_size)
         info = {"memory": memory, "reset_memory": memory, "time": jnp.zeros(()),
                 "prev_action": no_action, "episode_step": jnp.zeros((), jnp.int32)}
-        return State(pipeline_state=data, obs=envlib.observe(contract, gravity, no_action),
+        return State(pipeline_state=data, obs=envlib.observe(contract, gravity, no_action, NO_COMMAND),
                      reward=jnp.zeros(()), done=jnp.zeros(()), metrics={}, info=info)
 
     def step(self, state: State, action: jax.Array) -> State:
@@ -97,7 +98,7 @@ class TabRLBraxEnv(Env):
         info = {**info, "memory": jax.tree_util.tree_map(restart, info["reset_memory"], memory),
                 "time": restart(0.0, time_now), "prev_action": restart(0.0, action),
                 "episode_step": restart(0, info["episode_step"] + 1)}
-        return state.replace(pipeline_state=data, obs=envlib.observe(contract, gravity, action),
+        return state.replace(pipeline_state=data, obs=envlib.observe(contract, gravity, action, NO_COMMAND),
                              reward=reward, done=fell.astype(jnp.float32), info=info)
 
     @property

@@ -5,7 +5,8 @@
 The valid corpus (tests/reward_corpus/valid + the contract's example) on go1, and the built-in
 designer's rewards for every bundled robot, validated in batches of 9 (what one provider round
 sends: 3 providers x 3 approaches) through `compile_rewards`, each batch in a fresh sandbox
-child. Per program: the batch's wall time over its size (child start-up included).
+child. Per program: the batch's wall time over its size (child start-up included). Each
+robot's realistic-state sample (made once per robot, then cached) is made and timed first.
 """
 
 from __future__ import annotations
@@ -39,6 +40,23 @@ def programs() -> list[tuple[str, str]]:
     return out
 
 
+def make_state_samples(robots) -> dict[str, float] | None:
+    """Make each robot's realistic-state sample first (once per robot, then cached), timed
+    apart from validation; None where the sandbox has no such sample (before issue 15)."""
+    try:
+        from tabrl_core.training.state_sample import state_sample
+    except ImportError:
+        return None
+    from tabrl_core.rewards import contract_for
+
+    times = {}
+    for robot in robots:
+        t0 = time.monotonic()
+        state_sample(contract_for(robot))
+        times[robot] = round(time.monotonic() - t0, 2)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--label", default="current")
@@ -48,6 +66,7 @@ def main() -> None:
     by_robot: dict[str, list[str]] = {}
     for robot, code in programs():
         by_robot.setdefault(robot, []).append(code)
+    samples_s = make_state_samples(by_robot)
     per_program, batches, rejected = [], [], []
     for robot, codes in by_robot.items():
         for start in range(0, len(codes), BATCH):
@@ -65,7 +84,7 @@ def main() -> None:
                           "max": round(max(per_program), 3)},
         "batch_wall_s": {"median": round(statistics.median(b["wall_s"] for b in batches), 3),
                          "max": round(max(b["wall_s"] for b in batches), 3)},
-        "rejected": rejected, "batches": batches,
+        "state_sample_s": samples_s, "rejected": rejected, "batches": batches,
         "machine": {"cpus": os.cpu_count(), "load_avg_1m": round(os.getloadavg()[0], 2),
                     "python": platform.python_version()},
     }, indent=1))

@@ -1,11 +1,13 @@
-"""Training benchmark: prints one JSON object (issue 5's keys), measured in one run.
+"""Training benchmark: prints one JSON object (issue 5's and issue 14's keys), in one run.
 
-    python bench/train.py [--quick-only] [--brax-steps N]
+    python bench/train.py [--quick-only] [--brax-steps N] [--table-only] [--table-robots R ...]
 
 Each measurement runs in its own process (cold and warm caches are real, peak memory is the
 training process's own). Approaches come from the built-in designer, 3 per behaviour:
 walk forward + turn in place + shake hips make the 9-approach population; jump + stand tall a
-second population of 6 for the behaviour table.
+second population of 6. The `behaviours` table (TABLE) trains every robot's behaviours at the
+Quick and Quality budgets, one population per robot and budget, and checks each behaviour's
+metric against its threshold for the base policy and the best approach that did not fall.
 """
 
 from __future__ import annotations
@@ -29,6 +31,88 @@ METRIC = {  # behaviour -> (metric name, higher is better)
     "keep shaking your hips aloha dude!": "hip_oscillation_amplitude_rad",
     "jump": "peak_base_height_m", "stand tall": "mean_base_height_m",
 }
+
+
+TABLE = {  # robot -> behaviour -> (metric, threshold): passes when metric >= threshold
+    "go1": {"walk forward": ("forward_distance_m", 1.0),
+            "walk backward": ("backward_distance_m", 0.5),
+            "sidestep right": ("rightward_distance_m", 0.3),
+            "spin left": ("yaw_turned_left_rad", 3.0),
+            "crouch": ("height_drop_m", 0.03),
+            "lean left": ("lean_left_rad", 0.1),
+            "hop": ("peak_rise_m", 0.06),
+            "shake hips": ("hip_oscillation_amplitude_rad", 0.1)},
+    "ant": {"walk forward": ("forward_distance_m", 1.0),
+            "spin": ("abs_yaw_turned_rad", 3.0)},
+    "half_cheetah": {"run forward": ("forward_distance_m", 5.0),
+                     "stand on the back legs": ("abs_pitch_rad", 0.6)},
+    "op3": {"walk forward": ("forward_distance_m", 0.5)},
+}
+
+
+def table_metrics(robot_id: str, traj) -> dict:
+    """The behaviour table's metrics from a 5 s rollout (world frame; the robot starts facing
+    +x), from the base body's pose, plus whether it fell."""
+    import numpy as np
+
+    from tabrl_core.robots import get_robot, load_model
+    from tabrl_core.robots.model import base_poses
+
+    robot = get_robot(robot_id)
+    position, rotation = base_poses(load_model(robot), robot.base_body, traj.qpos)
+    yaw = np.unwrap(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
+    roll = np.arctan2(rotation[:, 2, 1], rotation[:, 2, 2])
+    pitch = np.arcsin(np.clip(-rotation[:, 2, 0], -1.0, 1.0))
+    later = traj.time >= 1.0
+    t = traj.time[later]
+    wobble = yaw[later] - np.polyval(np.polyfit(t, yaw[later], 1), t)
+    stand = position[0, 2]
+    dx, dy = position[-1, :2] - position[0, :2]
+    return {"forward_distance_m": float(dx), "backward_distance_m": float(-dx),
+            "rightward_distance_m": float(-dy), "yaw_turned_left_rad": float(yaw[-1] - yaw[0]),
+            "abs_yaw_turned_rad": float(abs(yaw[-1] - yaw[0])),
+            "height_drop_m": float(stand - position[later, 2].mean()),
+            "lean_left_rad": float(-roll[later].mean()),
+            "abs_pitch_rad": float(np.abs(pitch[later]).mean()),
+            "peak_rise_m": float(position[:, 2].max() - stand),
+            "hip_oscillation_amplitude_rad": float(
+                np.sqrt(2) * np.sqrt(np.var(roll[later]) + np.var(wobble))),
+            "fell": bool(traj.fell)}
+
+
+def table_child(args) -> None:
+    """One robot's behaviour table at one budget in this process; prints its JSON."""
+    from tabrl_core.providers.builtin import design
+    from tabrl_core.rewards import compile_rewards
+    from tabrl_core.training import rollout_policy, train_population
+    from tabrl_core.training.population import base_policy_path
+
+    robot = args.table
+    behaviours = TABLE[robot]
+    approaches = [a for b in behaviours for a in design(robot, b).approaches]
+    rewards = compile_rewards([a.code for a in approaches], robot)
+    out = Path(args.out)
+    start = time.monotonic()
+    results = train_population(robot, rewards, args.steps,
+                               out_dirs=[out / str(i) for i in range(len(rewards))])
+    wall = time.monotonic() - start
+    base = (table_metrics(robot, rollout_policy(base_policy_path(robot)))
+            if base_policy_path(robot).exists() else None)
+    rows = {}
+    for i, (behaviour, (metric, threshold)) in enumerate(behaviours.items()):
+        scores = [table_metrics(robot, rollout_policy(results[3 * i + j].checkpoint))
+                  if results[3 * i + j].checkpoint else None for j in range(3)]
+        standing = [j for j in range(3) if scores[j] and not scores[j]["fell"]]
+        best = max(standing, key=lambda j: scores[j][metric]) if standing else None
+        rows[behaviour] = {
+            "metric": metric, "threshold": threshold,
+            "base": None if base is None else round(base[metric], 3),
+            "best_approach": None if best is None else approaches[3 * i + best].name,
+            "best": None if best is None else round(scores[best][metric], 3),
+            "start_command": None if best is None else
+            results[3 * i + best].metrics.get("start_command", {}).get("label"),
+            "passed": best is not None and scores[best][metric] >= threshold}
+    print(json.dumps({"robot": robot, "steps": args.steps, "train_wall_s": wall, "rows": rows}))
 
 
 def behaviour_metrics(traj) -> dict:
@@ -86,10 +170,12 @@ def child(args) -> None:
     print(json.dumps(report))
 
 
-def run_child(population: str, steps: int, cache: Path, evaluate: bool = False) -> dict:
+def run_child(population: str, steps: int, cache: Path, evaluate: bool = False,
+              table: str | None = None) -> dict:
     env = {**os.environ, "TABRL_JAX_CACHE_DIR": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, __file__, "--child", population, "--steps", str(steps),
+        which = ["--table", table] if table else ["--child", population]
+        cmd = [sys.executable, __file__, *which, "--steps", str(steps),
                "--out", out] + (["--evaluate"] if evaluate else [])
         start = time.monotonic()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -98,6 +184,18 @@ def run_child(population: str, steps: int, cache: Path, evaluate: bool = False) 
         report = json.loads(done.stdout.strip().splitlines()[-1])
         report["process_wall_s"] = time.monotonic() - start
         return report
+
+
+def behaviours_table(robots, cache: Path) -> dict:
+    """robot -> {"quick": rows, "quality": rows}: each a table child's rows."""
+    table = {}
+    for robot in robots:
+        table[robot] = {}
+        for budget, steps in (("quick", 10_000), ("quality", 100_000)):
+            report = run_child("", steps, cache, table=robot)
+            table[robot][budget] = {"train_wall_s": round(report["train_wall_s"], 1),
+                                    "rows": report["rows"]}
+    return table
 
 
 def base_policy_metrics() -> dict:
@@ -129,6 +227,10 @@ def native_ceiling(batch: int = 288, steps: int = 200) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=("nine", "six"), dest="population")
+    parser.add_argument("--table", choices=sorted(TABLE), help=argparse.SUPPRESS)
+    parser.add_argument("--table-only", action="store_true",
+                        help="only the behaviours table (issue 14)")
+    parser.add_argument("--table-robots", nargs="*", default=sorted(TABLE))
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--out")
     parser.add_argument("--evaluate", action="store_true")
@@ -140,9 +242,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.population:
         return child(args)
+    if args.table:
+        return table_child(args)
 
     result = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor(),
                           "python": platform.python_version()}}
+    if args.table_only:
+        with tempfile.TemporaryDirectory() as cache:
+            result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
+        print(json.dumps(result, indent=1))
+        return None
     with tempfile.TemporaryDirectory() as cache:
         cold = run_child("nine", 10_000, Path(cache))
         warm = run_child("nine", 10_000, Path(cache))
@@ -162,6 +271,8 @@ def main() -> None:
                 name: {**b, "base_policy": base[b["metric"]],
                        "beats_base": b["best"] > base[b["metric"]]}
                 for name, b in behaviours.items()}
+        if not args.quick_only:
+            result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
     ceiling = native_ceiling()
     result["native_ceiling_env_steps_per_s"] = ceiling
     if "env_steps_per_s" in result:

@@ -17,6 +17,7 @@ robot = train_form.robot_gallery()
 st.subheader("2 · Behaviour")
 behavior = train_form.behavior_input()
 steps = train_form.steps_input(robot)
+train_form.advanced_settings()
 
 st.subheader("3 · Reward approaches")
 generate = st.button("Generate approaches", icon=":material/auto_awesome:",

@@ -51,7 +51,9 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
                 done = results[pid] = future.result()[pid]
             except ValueError as err:  # the behaviour was refused before any request
                 done = results[pid] = ProviderResult(pid, error=str(err))
-            boxes[pid].update(label=done.error or f"{len(done.approaches)} approaches",
+            # a status label renders Markdown (links, images): only our own words go there
+            boxes[pid].update(label=f"{labels[pid]}: failed" if done.error
+                              else f"{len(done.approaches)} approaches",
                               state="error" if done.error else "complete")
     st.session_state.generated = {"for": (robot, behavior), "results": results}
     st.rerun()
@@ -59,12 +61,12 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
 
 def _approach_card(approach: Approach) -> None:
     with st.container(border=True, height="stretch"):
-        st.markdown(f"**{approach.name}**")
+        st.text(approach.name)  # model text: plain, never Markdown (issue 15)
         if approach.valid:
             st.badge("valid", icon=":material/check:", color="green")
         else:
             st.badge("rejected", icon=":material/close:", color="red")
-            st.caption(approach.error or "")
+            st.text(approach.error or "")
         st.text(approach.description)
         with st.expander("Reward code"):
             st.code(approach.code, language="python")
@@ -99,7 +101,8 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
             elif generate or result is None:
                 continue
             elif result.error:
-                st.error(f"{provider['label']}: {result.error}")
+                st.error(f"{provider['label']} failed ({result.error_kind or 'error'}):")
+                st.text(result.error)
             else:
                 _provider_result(robot, behavior, steps, result)
     if generate:
@@ -108,7 +111,7 @@ def approach_tabs(robot: str, behavior: str, steps: int, *, generate: bool) -> N
 
 def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResult) -> None:
     if result.note:
-        st.caption(result.note)
+        st.text(result.note)
     for column, approach in zip(st.columns(3), result.approaches):
         with column:
             _approach_card(approach)
@@ -120,9 +123,12 @@ def _provider_result(robot: str, behavior: str, steps: int, result: ProviderResu
 
 def _train(robot: str, behavior: str, steps: int, approaches: list[Approach]) -> None:
     try:
+        overrides = st.session_state.get("train_overrides") or {}
         batch = start_batch(robot, approaches, steps, session.backend(), behavior=behavior,
-                            owner=session.session_owner())
+                            owner=session.session_owner(),
+                            **({"train_config": overrides} if overrides else {}))
     except (ValueError, RuntimeError) as err:
-        st.error(f"Training did not start: {err}")
+        st.error("Training did not start:")
+        st.text(str(err))  # may quote an approach's name
         return
     session.open_run(batch.id)

@@ -54,7 +54,7 @@ def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
 def _job_row(job: dict, provider: str, key: str) -> None:
     with st.container(border=True):
         name, bar, actions = st.columns([3, 6, 2], vertical_alignment="center")
-        name.markdown(f"**{job['name']}**")
+        name.text(job["name"])  # model text: plain, never Markdown
         name.caption(provider)
         with bar:
             eta = f" · ETA {duration(job['eta_s'])}" if job["state"] == "running" else ""
@@ -70,7 +70,8 @@ def _job_row(job: dict, provider: str, key: str) -> None:
                 if st.button("Retry", key=f"retry-{key}{job['id']}", type="primary"):
                     _retry(job["id"])
         if job["state"] == "failed":
-            st.error(job["error"] or "failed without a reason")
+            st.error("Failed:")
+            st.text(job["error"] or "without a reason")
         for problem in job["artifact_problems"]:
             st.warning(f"Artifact {problem}")
 
@@ -93,7 +94,7 @@ def _curves(jobs: list[dict], labels: dict[str, str]) -> None:
         for column, job in zip(st.columns(min(3, len(with_curves))) * len(with_curves),
                                with_curves):
             with column:
-                st.caption(f"{labels.get(job['provider'], job['provider'])} · {job['name']}")
+                st.text(f"{labels.get(job['provider'], job['provider'])} · {job['name']}")
                 frame = pd.DataFrame([{"step": p["step"], "mean return": p["mean_return"],
                                        **p["components"]} for p in job["curve"]])
                 st.line_chart(frame.set_index("step"), height=220)

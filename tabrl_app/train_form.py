@@ -8,8 +8,9 @@ from tabrl_app import approaches
 from tabrl_app.display import duration
 from tabrl_app.session import backend
 from tabrl_core import estimate, hosting, list_models
-from tabrl_core.budgets import PRESETS, STEPS_INCREMENT, STEPS_MAX_LOCAL, STEPS_MIN
+from tabrl_core.budgets import PRESETS, STEPS_MIN, budget_options, max_steps
 from tabrl_core.robots import MenagerieDownloadError, fetch_menagerie_model
+from tabrl_core.training.config import ADVANCED_FIELDS, TrainConfig
 
 EXAMPLES = (
     "Walk forward steadily",
@@ -104,7 +105,7 @@ def steps_input(robot: str) -> int:
     """The training-steps slider with its presets, each labelled with its time estimate."""
     trains_on = backend()
     n = len(approaches.trainable(approaches.shown_approaches())) or 3
-    top = hosting.hosted_limits().max_steps if hosting.is_hosted() else STEPS_MAX_LOCAL
+    top = hosting.hosted_limits().max_steps if hosting.is_hosted() else max_steps(trains_on)
     presets = [p for p in PRESETS if PRESETS[p] <= top]
 
     def label(preset: str) -> str:
@@ -115,10 +116,44 @@ def steps_input(robot: str) -> int:
     _match_preset()
     st.segmented_control("Budget", presets, key="preset", format_func=label,
                          on_change=_use_preset)
-    steps = st.select_slider("Training steps per approach",
-                             range(STEPS_MIN, top + 1, STEPS_INCREMENT), key="steps",
+    steps = st.select_slider("Training steps per approach", budget_options(top), key="steps",
                              format_func="{:,}".format)
     seconds = estimate(robot, steps, trains_on, n)
     st.caption(f"About {duration(seconds)} for {n} approaches on the {trains_on} backend, "
                "from measured throughput.")
     return steps
+
+
+_ADVANCED_HELP = {
+    "domain_randomization": "Randomise floor friction and base mass per environment and push "
+                            "the robot now and then (native physics only).",
+    "skill_search": "Before PPO, try the base policy's commands and start from the one each "
+                    "reward scores best.",
+}
+
+
+def advanced_settings() -> dict:
+    """The Advanced expander: PPO hyperparameters and training toggles; returns the settings
+    that differ from the defaults (TrainConfig fields), which the run's training uses."""
+    defaults = TrainConfig()
+    chosen = {}
+    with st.expander("Advanced"):
+        st.caption("Defaults train every approach the same way; change them to experiment.")
+        left, right = st.columns(2)
+        for i, name in enumerate(ADVANCED_FIELDS):
+            default = getattr(defaults, name)
+            column = left if i % 2 == 0 else right
+            label = name.replace("_", " ").capitalize()
+            if isinstance(default, bool):
+                value = column.toggle(label, value=default, key=f"advanced-{name}",
+                                      help=_ADVANCED_HELP.get(name))
+            elif isinstance(default, int):
+                value = column.number_input(label, min_value=1, max_value=4096, value=default,
+                                            step=1, key=f"advanced-{name}")
+            else:
+                value = column.number_input(label, min_value=0.0, value=default,
+                                            format="%.5g", key=f"advanced-{name}")
+            if value != default:
+                chosen[name] = value
+    st.session_state.train_overrides = chosen
+    return chosen

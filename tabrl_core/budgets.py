@@ -9,13 +9,13 @@ BACKENDS = ("local", "modal")
 """Where a batch can train: the local worker process, or Modal's GPUs."""
 STEPS_MIN = 10_000
 """The smallest budget, env steps per approach (the Quick preset)."""
-STEPS_MAX_LOCAL = 100_000
-"""The largest budget on the local CPU backend (the Quality preset)."""
-STEPS_MAX_GPU = 5_000_000
+STEPS_MAX_LOCAL = 1_000_000
+"""The largest budget on the local CPU backend (the app shows its measured time estimate)."""
+STEPS_MAX_GPU = 20_000_000
 """The largest budget accepted for GPU backends."""
 STEPS_INCREMENT = 5_000
-"""The granularity of budgets the app offers between the presets."""
-PRESETS = {"Quick": STEPS_MIN, "Standard": 50_000, "Quality": STEPS_MAX_LOCAL}
+"""The granularity of budgets the app offers up to the Quality preset (coarser above it)."""
+PRESETS = {"Quick": STEPS_MIN, "Standard": 50_000, "Quality": 100_000}
 """Named budgets shown in the app and CLI, env steps per approach."""
 HOSTED_MAX_STEPS = PRESETS["Standard"]
 """The default largest budget per approach in hosted mode."""
@@ -34,3 +34,10 @@ def check_steps(steps: int, backend: str) -> None:
     if not STEPS_MIN <= steps <= top:
         raise ValueError(f"steps must be between {STEPS_MIN:,} and {top:,} on {backend}; "
                          f"got {steps:,}")
+
+
+def budget_options(top: int) -> list[int]:
+    """The budgets the app's slider offers up to `top`: every STEPS_INCREMENT up to the Quality
+    preset, then every 50,000 (so a million steps stay a short list)."""
+    fine = list(range(STEPS_MIN, min(top, PRESETS["Quality"]) + 1, STEPS_INCREMENT))
+    return fine + list(range(fine[-1] + 50_000, top + 1, 50_000))

@@ -92,11 +92,11 @@ def _pretrain(args: argparse.Namespace) -> int:
 
     def show(p) -> None:
         if p.iteration % 10 == 0 or p.iteration == p.iterations:
-            print(f"{p.steps_done:>10,} steps  return {p.mean_return[0]:8.2f}  "
+            print(f"{p.steps_done[0]:>10,} steps  return {p.mean_return[0]:8.2f}  "
                   f"{p.env_steps_per_s:6.0f} steps/s  eta {p.eta_s:5.0f} s", flush=True)
 
     report = pretrain(args.robot, steps=args.steps or PRETRAIN_STEPS, seed=args.seed,
-                      progress=show)
+                      progress=show, init=args.init)
     print(json.dumps(report["evaluation"], indent=1))
     return 0
 
@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--steps", type=int, default=None,
                           help="env steps (default: the robot's recipe, 3M for Go1)")
     pretrain.add_argument("--seed", type=int, default=0)
+    pretrain.add_argument("--init", default="scratch",
+                          help="a checkpoint folder to start from (an older base is widened)")
     pretrain.set_defaults(func=_pretrain)
 
     for add in (add_models_command, add_approaches_command, add_worker_command,

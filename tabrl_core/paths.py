@@ -20,6 +20,15 @@ def subdir(name: str) -> Path:
     return path
 
 
+def cache_dir(name: str) -> Path:
+    """A folder for derived data that can be remade (TABRL_CACHE_DIR/<name>, default
+    TABRL_HOME/cache/<name>), created."""
+    override = os.environ.get("TABRL_CACHE_DIR")
+    path = (Path(override) if override else subdir("cache")) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def jax_cache_dir() -> Path:
     """Where compiled XLA programs persist: TABRL_JAX_CACHE_DIR, default TABRL_HOME/jax-cache."""
     override = os.environ.get("TABRL_JAX_CACHE_DIR")

@@ -12,6 +12,9 @@ os.environ.setdefault("TABRL_HOME", tempfile.mkdtemp(prefix="tabrl-test-home-"))
 # program shape compiles once; the cache only ever changes speed, never results.
 os.environ.setdefault("TABRL_JAX_CACHE_DIR",
                       str(Path(tempfile.gettempdir()) / "tabrl-test-jax-cache"))
+# Derived data that is slow to make and keyed by what it derives from (the reward sandbox's
+# realistic states per robot) is shared the same way.
+os.environ.setdefault("TABRL_CACHE_DIR", str(Path(tempfile.gettempdir()) / "tabrl-test-cache"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # The app's background cache warm-up would compete with timed browser checks; test_warmup.py
 # runs it on purpose.

@@ -151,6 +151,21 @@ def answer(approaches: list[dict]) -> str:
     return json.dumps({"approaches": approaches})
 
 
+def fenced(text: str, language: str = "json") -> str:
+    """`text` inside one Markdown code fence, as chat models like to answer."""
+    return f"```{language}\n{text}\n```"
+
+
+def with_prose(text: str) -> str:
+    """`text` with a chatty sentence before and after it."""
+    return f"Here are the approaches you asked for:\n{text}\n\nLet me know if you want changes!"
+
+
+def nested(depth: int) -> str:
+    """An answer whose JSON nests `depth` lists deep inside the approaches list."""
+    return '{"approaches": ' + "[" * depth + "]" * depth + "}"
+
+
 def ok(api: str, text: str, *, input_tokens: int = 1200, output_tokens: int = 800) -> Reply:
     """A successful reply in `api`'s shape whose model output is `text`."""
     if api == "anthropic":
@@ -232,8 +247,9 @@ def _gemini_response(text: str | None, finish_reason: str, input_tokens: int, ou
 # Every variable the providers read; tests clear them so a developer's real keys never leak in.
 PROVIDER_VARS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_MODEL", "ANTHROPIC_BASE_URL",
                  "OPENAI_API_KEY", "OPENAI_MODEL", "OPENAI_BASE_URL", "GEMINI_API_KEY",
-                 "GOOGLE_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", "TABRL_PROVIDER_TIMEOUT_S",
-                 "TABRL_OPENAI_COMPATIBLE", "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_API_VERSION")
+                 "GOOGLE_API_KEY", "GEMINI_MODEL", "GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL",
+                 "TABRL_PROVIDER_TIMEOUT_S", "TABRL_OPENAI_COMPATIBLE", "GOOGLE_GENAI_USE_VERTEXAI",
+                 "GOOGLE_GENAI_API_VERSION")
 
 # Provider id each fake API stands behind.
 PROVIDER_OF = {"anthropic": "anthropic", "openai": "openai", "gemini": "gemini", "chat": "local"}

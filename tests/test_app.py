@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_runs
+from tabrl_core import store
 from tabrl_core.jobs import get_status
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -106,13 +107,13 @@ def test_failed_job_shows_its_reason_and_retry_queues_it_again():
     run_id = app_runs.finished_run(("succeeded", "failed", "succeeded"))
     failed = next(j for j in get_status(run_id)["jobs"] if j["state"] == "failed")
     at = open_app(run=run_id)
-    assert "reward was NaN at step 4,096" in texts(at.error)
+    assert "reward was NaN at step 4,096" in texts(at.text)
     assert [b.key for b in at.button if b.label == "Retry"] == [f"retry-{failed['id']}"]
 
     at.button(key=f"retry-{failed['id']}").click().run()
     job = get_status(failed["id"])["jobs"][0]
     assert (job["state"], job["attempt"]) == ("queued", 2)
-    assert "reward was NaN at step 4,096" not in texts(at.error)
+    assert "reward was NaN at step 4,096" not in texts(at.text)
 
 
 def test_a_run_in_the_url_reopens_with_its_form_approaches_and_jobs():
@@ -122,9 +123,51 @@ def test_a_run_in_the_url_reopens_with_its_form_approaches_and_jobs():
         assert at.session_state.robot == "go1"
         assert at.text_area(key="behavior").value == "Trot in place without moving forward"
         assert at.select_slider(key="steps").value == 10_000
-        names = [f"**Approach {i}**" for i in (1, 2, 3)]
-        assert all(texts(at.markdown).count(n) == 2 for n in names)  # card and job row
+        names = [f"Approach {i}" for i in (1, 2, 3)]
+        assert all(texts(at.text).count(n) == 2 for n in names)  # card and job row
         assert at.query_params["run"] == run_id
+
+
+HOSTILE_NAMES = ["[Re-enter your API key](https://x.example/login)", "![img](https://x.example/p.png)",
+                 "**bold** <b>html</b> :red[red] $x^2$"]
+
+
+def test_llm_names_descriptions_notes_and_errors_show_as_plain_text_never_markdown(monkeypatch):
+    from tabrl_core.providers import Approach, ProviderResult
+
+    run_id = app_runs.finished_run(("succeeded", "failed", "succeeded"))
+    with store.opened() as conn:
+        for position, name in enumerate(HOSTILE_NAMES):
+            conn.execute("UPDATE approaches SET name = ?, description = ? WHERE run = ? AND"
+                         " position = ?", (name, name, run_id, position))
+        conn.execute("UPDATE jobs SET error = ? WHERE run = ? AND state = 'failed'",
+                     (HOSTILE_NAMES[0], run_id))
+        conn.commit()
+    at = open_app(run=run_id)
+    shown = texts(at.text)
+    assert all(shown.count(name) >= 1 for name in HOSTILE_NAMES)  # the job rows, literally
+    assert HOSTILE_NAMES[0] in shown  # the failed job's error
+    rendered = " ".join(texts(at.markdown) + texts(at.caption) + texts(at.error)
+                        + texts(at.info) + texts(at.warning) + texts(at.success))
+    assert "x.example" not in rendered
+
+    result = ProviderResult("builtin", approaches=[
+        Approach("builtin", name, name, "def reward(s, a, prev_a):\n    return 0.0, {}",
+                 valid=False, error=name) for name in HOSTILE_NAMES], note=HOSTILE_NAMES[1])
+    failed = ProviderResult("anthropic", error=HOSTILE_NAMES[0], error_kind="bad_output")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-FAKE")
+    at = open_app()
+    at.text_area(key="behavior").input("walk forward").run()
+    at.session_state.generated = {"for": (at.session_state.robot, "walk forward"),
+                                  "results": {"builtin": result, "anthropic": failed}}
+    at.run()
+    assert not at.exception, at.exception
+    shown = texts(at.text)
+    assert all(shown.count(name) >= 3 for name in HOSTILE_NAMES)  # name, error, description
+    assert HOSTILE_NAMES[1] in shown and HOSTILE_NAMES[0] in shown  # the note, the error
+    rendered = " ".join(texts(at.markdown) + texts(at.caption) + texts(at.error)
+                        + texts(at.info) + texts(at.warning) + texts(at.success))
+    assert "x.example" not in rendered
 
 
 def test_an_unknown_run_in_the_url_says_so_and_leaves_the_form_blank():

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 
+import msgpack
 import pytest
 
 from tabrl_core import jobs, store
@@ -18,6 +19,7 @@ from tabrl_core.jobs import queue
 from tabrl_core.jobs.estimate import DEFAULTS, record_calibration
 from tabrl_core.jobs.records import JobOutcome, JobRef, finish_job, write_progress
 from tabrl_core.providers.base import Approach
+from tabrl_core.training.resume import RESUME_FILE
 
 CODE = "def reward(s, a, prev_a):\n    return s.base_lin_vel[0], {'forward': s.base_lin_vel[0]}\n"
 
@@ -175,7 +177,7 @@ def dead_pid() -> int:
     return process.pid
 
 
-def test_jobs_of_a_dead_worker_fail_with_the_reason_and_a_live_workers_are_kept():
+def test_jobs_of_a_dead_worker_are_queued_to_resume_and_a_live_workers_are_kept():
     mine, theirs = batch(), batch()
     pid = dead_pid()
     with store.opened() as conn:
@@ -184,10 +186,20 @@ def test_jobs_of_a_dead_worker_fail_with_the_reason_and_a_live_workers_are_kept(
         queue.register_worker(conn, pid)
         assert claim(conn, pid) == theirs.id
         assert queue.live_workers(conn) == [os.getpid()]
-    status = jobs.get_status(theirs.id)  # status reads recover orphans too
-    assert status["counts"]["failed"] == 3
-    assert all(j["error"] == f"worker {pid} died during training; press Retry"
-               for j in status["jobs"])
+        first = JobRef(theirs.job_ids[0], 1)
+        for step in (2_048, 4_096, 6_144):  # the dead worker's curve; it saved at 4,096
+            write_progress(conn, first, steps_done=step, total_steps=10_000, eta_s=9.0,
+                           mean_return=step / 1000, components={}, env_steps_per_s=1.0,
+                           elapsed_s=1.0)
+    saved = store.job_dir(theirs.id, first.id, 1) / RESUME_FILE
+    saved.parent.mkdir(parents=True)
+    saved.write_bytes(msgpack.packb({"meta": json.dumps({"steps_done": 4_096}), "state": {}}))
+    status = jobs.get_status(theirs.id)  # status reads recover orphans (and serve the queue)
+    assert [(j["state"], j["attempt"], j["error"]) for j in status["jobs"]] == [("queued", 2, None)] * 3
+    resumed = status["jobs"][0]
+    assert (resumed["steps_done"], resumed["progress"]) == (4_096, 0.4096)
+    assert [p["step"] for p in resumed["curve"]] == [2_048, 4_096]
+    assert (store.job_dir(theirs.id, first.id, 2) / RESUME_FILE).read_bytes() and not saved.exists()
     assert jobs.get_status(mine.id)["counts"]["running"] == 3
 
 

@@ -90,7 +90,6 @@ def test_check_scores_and_targets():
     assert target_text("between", (0.2, 0.4)) == "in [0.2, 0.4]"
 
 
-<<<<<<< HEAD
 SUITE = yaml.safe_load((Path(__file__).parent / "behaviour_suite.yaml").read_text())
 
 
@@ -103,10 +102,6 @@ def test_builtin_judge_validates_for_every_suite_sentence(robot):
         assert (names[-1] == "fell") == can_fall, case["text"]
 
 
-def test_builtin_judge_checks_what_the_text_asks():
-    def names(text):
-        return set(validate_judge(builtin_judge_code("go1", text)).components)
-=======
 SENTENCES = ("walk backwards", "run fast", "turn right", "spin in place", "sidestep left",
              "shake your hips", "dance", "jump", "hop three times", "sit", "lie down",
              "wave a paw", "stand still", "walk forward then turn left", "do a barrel roll",
@@ -124,22 +119,14 @@ def test_builtin_judge_validates_for_any_sentence(robot):
 def test_builtin_judge_checks_what_the_text_asks():
     def names(sentence: str) -> set[str]:
         return set(validate_judge(builtin_judge_code("go1", sentence)).components)
->>>>>>> judge
 
     assert "backward_distance_m" in names("walk backwards")
     assert "forward_distance_m" in names("walk")
     assert "yaw_turned_rad" in names("turn right")
-<<<<<<< HEAD
-    assert {"roll_amplitude_rad", "roll_frequency_hz", "yaw_amplitude_rad"} <= names(
+    assert {"roll_amplitude_rad", "roll_frequency_hz", "yaw_amplitude_rad", "drift_m"} <= names(
         "shake your hips")
     assert "jump_height_m" in names("jump")
     assert "raised_feet_fraction" in names("wave a paw")
     assert {"base_height_m", "pitch_rad"} <= names("sit")
-    assert {"p1_yaw_turned_rad", "p2_drift_m"} <= names("spin one full turn, then stand still")
-=======
-    assert {"roll_amplitude", "yaw_amplitude", "drift_m"} <= names("shake your hips")
-    assert "jump_height_m" in names("jump")
-    assert "raised_feet_fraction" in names("wave a paw")
-    assert {"base_height_m", "pitch_rad"} <= names("sit")
     assert {"upright_fraction", "fell"} <= names("walk backwards")
->>>>>>> judge
+    assert {"p1_yaw_turned_rad", "p2_drift_m"} <= names("spin one full turn, then stand still")

@@ -54,17 +54,10 @@ def test_backward_walker_passes_walk_backwards_and_fails_walk_forward():
 
 def test_checks_carry_measured_values_and_targets():
     [checks] = run_judge(builtin_judge_code("go1", "walk backwards"), [synthetic(vx=0.5)])
-<<<<<<< HEAD
-    distance = next(c for c in checks if c.name == "backward_distance_m")
-    assert distance.value == pytest.approx(2.5)  # 0.5 m/s forward for 5 s
-    assert distance.target == "<= -1"  # 40% of 0.5 m/s backwards for 5 s
-    assert distance.scored()[0] is False
-=======
     moved = next(c for c in checks if c.name == "backward_distance_m")
     assert moved.value == pytest.approx(0.5 * 5.0)  # 5 s at 0.5 m/s
     assert moved.op == "at_most" and moved.target == "<= -1"
     assert moved.scored()[0] is False
->>>>>>> judge
 
 
 def test_builtin_judges_tell_behaviours_apart():

@@ -221,10 +221,48 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert (local / "checkpoint").is_dir()
     assert good["stats"]["final"]["mean_return"] is not None
     assert (nan["state"], "NaN" in nan["error"]) == ("failed", True)
+    # The collected run is judged in the background, from the trajectory Modal rendered.
+    judged = wait_for(lambda: jobs.get_status(batch.id)["jobs"][0]["judge"], 120, "a verdict")
+    assert judged["by"] == "builtin" and judged["checks"]
+    assert jobs.get_status(batch.id)["jobs"][1]["judge"] is None  # it never trained
     with store.opened() as conn:
         calibration = conn.execute("SELECT * FROM calibrations").fetchone()
     assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 1)  # NaN rejected
     assert calibration["env_steps"] == 20_000 and calibration["env_steps_per_s"] > 0
+
+
+class Preempted(Exception):
+    """What a preempted container looks like from inside: the call stops mid-training."""
+
+
+def test_a_preempted_call_resumes_from_the_volume_when_modal_runs_it_again(fake, monkeypatch):
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")
+    batch = start(fake, FORWARD, FORWARD)
+    call_id, config = fake.spawned[0]
+    commits = []
+
+    def commit_then_preempt():  # volume.commit() in modal_train.py
+        commits.append(time.monotonic())
+        if len(commits) == 2:
+            raise Preempted()
+
+    with pytest.raises(Preempted):
+        run_remote_batch(config, volume_root=fake.volume_root, progress=fake.progress,
+                         key=call_id, on_resume_point=commit_then_preempt)
+    # Modal restarts the function on the same input, in a new container with the Volume
+    result = run_remote_batch(config, volume_root=fake.volume_root, progress=fake.progress,
+                              key=call_id, on_resume_point=lambda: commits.append(0))
+    assert len(commits) > 2
+    fake.calls[call_id].outcome = lambda: result
+    for job in jobs.get_status(batch.id, verify=True)["jobs"]:
+        assert (job["state"], job["steps_done"], job["artifact_problems"]) == (
+            "succeeded", 10_000, [])
+        assert job["stats"]["final"]["resumed_from_steps"] == 2 * 128 * 16  # two iterations
+    assert not list(fake.volume_root.rglob("resume.msgpack"))  # removed once the jobs ended
+
+
+def test_the_function_is_retried_so_a_crashed_call_resumes_too():
+    assert load_modal_train().RETRIES.max_retries >= 1
 
 
 @pytest.mark.parametrize("error, expected", [

@@ -224,3 +224,22 @@ def test_each_request_carries_its_key_where_the_api_expects_it(api):
         assert key in (headers.get("x-api-key"), headers.get("authorization", "").removeprefix("Bearer "))
     else:
         assert headers["authorization"] == f"Bearer {key}"
+
+
+@pytest.mark.parametrize("tabrl_var, sdk_var", [(True, False), (False, True), (True, True)],
+                         ids=["GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL", "both"])
+def test_gemini_honours_its_sdks_base_url_variable_and_tabrls_wins(monkeypatch, tabrl_var, sdk_var):
+    with FakeLLMServer("gemini") as tabrls, FakeLLMServer("gemini") as sdks:
+        for server in (tabrls, sdks):
+            server.script(ok("gemini", approaches(*VALID)))
+        secrets = {"GEMINI_API_KEY": FAKE_KEYS["gemini"], "TABRL_PROVIDER_TIMEOUT_S": "5"}
+        if tabrl_var:
+            monkeypatch.setenv("GEMINI_BASE_URL", tabrls.base_url)
+        if sdk_var:
+            monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", sdks.base_url)
+        result = generate_approaches("go1", "walk forward", ["gemini"], secrets=secrets,
+                                     use_cache=False)["gemini"]
+    assert result.error is None and [a.code for a in result.approaches] == VALID
+    expected = tabrls if tabrl_var else sdks
+    assert len(expected.requests) == 1
+    assert len((sdks if expected is tabrls else tabrls).requests) == 0

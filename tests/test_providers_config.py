@@ -94,13 +94,15 @@ def test_parse_accepts_a_fenced_answer_and_strips_fenced_code():
     code = "def reward(s, a, prev_a):\n    return 0.0, {}"
     items = [{"name": f" n{i} ", "description": "d", "code": f"```python\n{code}\n```"} for i in range(3)]
     text = "```json\n" + json.dumps({"approaches": items}) + "\n```"
-    assert parse_approaches(text, 3) == [{"name": f"n{i}", "description": "d", "code": code} for i in range(3)]
+    parsed = parse_approaches(text, 3)
+    assert parsed.approaches == [{"name": f"n{i}", "description": "d", "code": code} for i in range(3)]
+    assert parsed.notes == []
 
 
 @pytest.mark.parametrize("text, message", [
     ("{'approaches': []}", "not valid JSON"),
     ('{"ideas": []}', "no 'approaches' list"),
-    ('{"approaches": [{"name": "a", "description": "b", "code": "c"}]}', "has 1 approaches, expected 3"),
+    ('{"approaches": []}', "'approaches' list is empty"),
     ('{"approaches": [{"name": "a", "description": "b"}, 1, 2]}', "approach 1 has no 'code'"),
 ])
 def test_parse_rejects_bad_answers_with_the_reason(text, message):

@@ -104,8 +104,8 @@ def test_conditionals_are_lowered_to_element_wise_jnp():
 
 
 def test_slow_program_times_out_and_the_batch_goes_on():
-    results = compile_rewards([SLOW, EXAMPLE_REWARD.replace("0.5)", "0.6)")], "go1", timeout_s=3)
-    assert "tracing took longer than 3 s" in str(results[0])
+    results = compile_rewards([SLOW, EXAMPLE_REWARD.replace("0.5)", "0.6)")], "go1", timeout_s=8)
+    assert "tracing took longer than 8 s" in str(results[0])
     assert isinstance(results[1], CompiledReward)
 
 
@@ -182,8 +182,8 @@ def test_the_child_sees_only_the_environment_it_needs(monkeypatch):
     monkeypatch.setenv("MODAL_TOKEN_SECRET", "as-FAKE-leak")
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false")
     report = ("import json, os, sys; sys.stdin.read(); print(json.dumps({'ready': True}));"
-              "print(json.dumps({'ok': False, 'line': None, 'reason': json.dumps(dict(os.environ))}),"
-              " flush=True)")
+              "print(json.dumps({'ok': False, 'line': None,"
+              " 'reason': json.dumps(dict(os.environ))}), flush=True)")
     monkeypatch.setattr(sandbox, "CHILD_ARGS", ("-c", report))
     (verdict,) = sandbox.trace(contract_for("go1"), ["code"])
     seen = json.loads(verdict.reason)

@@ -14,6 +14,7 @@ from tabrl_core.rewards.contract import FRAME_FIELDS
 from tabrl_core.rewards.validator import validate
 from tabrl_core.training import (CheckpointError, TrainConfig, load_checkpoint, rollout_policy,
                                  train_population)
+from tabrl_core.training.resume import RESUME_FILE, resume_steps
 from tabrl_core.training.rollout import frame_states
 
 TINY = TrainConfig(num_envs=4, unroll_length=8, num_minibatches=2, num_epochs=2)
@@ -67,7 +68,7 @@ def test_progress_shapes_and_checkpoints(go1_rewards, tmp_path):
     reports = []
     results = _train(go1_rewards[:2], tmp_path, "a", progress=reports.append)
     assert [p.iteration for p in reports] == [1, 2, 3]
-    assert [p.steps_done for p in reports] == [32, 64, 96]
+    assert [p.steps_done for p in reports] == [[32, 32], [64, 64], [96, 96]]
     assert reports[-1].eta_s == 0 and reports[-1].env_steps_per_s > 0
     assert set(reports[-1].components[0]) == {"upright", "still"}
     assert set(reports[-1].components[1]) == {"velocity"}
@@ -97,6 +98,35 @@ def test_cancel_stops_within_one_iteration(go1_rewards, tmp_path):
     assert len(reports) == 1
     assert [r.status for r in results] == ["cancelled", "cancelled"]
     assert all(r.checkpoint is None for r in results)
+
+
+def test_a_stopped_population_resumes_and_trains_its_full_budget(go1_rewards, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")
+    reports = []
+    stopped = _train(go1_rewards[:2], tmp_path, "p", steps=4 * 32, progress=reports.append,
+                     should_cancel=lambda: len(reports) >= 1)
+    assert [r.status for r in stopped] == ["cancelled", "cancelled"]
+    dirs = [tmp_path / "p" / str(i) for i in range(2)]
+    assert [resume_steps(d) for d in dirs] == [32, 32]
+    (dirs[1] / RESUME_FILE).unlink()  # the second approach starts afresh, the first resumes
+    reports.clear()
+    results = _train(go1_rewards[:2], tmp_path, "p", steps=4 * 32, progress=reports.append)
+    assert [p.steps_done for p in reports] == [[64, 32], [96, 64], [128, 96], [128, 128]]
+    assert [r.status for r in results] == ["succeeded", "succeeded"]
+    assert [r.resumed_from for r in results] == [32, None]
+    assert [[h["steps"] for h in r.history] for r in results] == [[32, 64, 96, 128]] * 2
+    assert [load_checkpoint(r.checkpoint).meta["steps_done"] for r in results] == [128, 128]
+
+
+def test_a_resume_point_for_other_code_or_budget_is_ignored(go1_rewards, tmp_path, monkeypatch):
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")
+    _train(go1_rewards[:1], tmp_path, "o", steps=2 * 32)
+    assert resume_steps(tmp_path / "o" / "0") == 64
+    other_budget = _train(go1_rewards[:1], tmp_path, "o", steps=3 * 32)[0]
+    assert other_budget.resumed_from is None and len(other_budget.history) == 3
+    other_code = _train(go1_rewards[1:2], tmp_path, "o", steps=3 * 32)[0]
+    assert other_code.resumed_from is None and len(other_code.history) == 3
 
 
 def test_nan_reward_fails_only_its_approach(go1_rewards, tmp_path):

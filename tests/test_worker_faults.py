@@ -3,6 +3,7 @@ reward, a failed render, missing or corrupt artifacts, a SIGKILLed worker, cance
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -15,6 +16,7 @@ from tabrl_core import jobs, store
 from tabrl_core.jobs import queue
 from tabrl_core.jobs.estimate import DEFAULTS
 from tabrl_core.jobs.worker import run_worker
+from tabrl_core.training.resume import RESUME_FILE, resume_steps
 
 from jobs_support import FORWARD, NAN_IN_TRAINING, TINY, wait_for
 
@@ -118,29 +120,58 @@ def _counts() -> dict:
                 for table in ("runs", "approaches", "jobs", "artifacts")}
 
 
-def test_a_killed_worker_leaves_failed_jobs_with_the_reason_and_loses_no_row(mixed):
-    batch = jobs.start_batch("go1", approaches(("a", FORWARD), ("b", FORWARD)), 100_000,
+def test_a_killed_worker_loses_no_row_and_its_jobs_resume_to_their_full_steps(
+        mixed, monkeypatch, caplog):
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")  # a resume point after every iteration
+    steps = 30_000
+    batch = jobs.start_batch("go1", approaches(("a", FORWARD), ("b", FORWARD)), steps,
                              owner="session-2", train_config=TINY)  # starts a background worker
     with store.opened() as conn:
         pid = wait_for(lambda: queue.live_workers(conn), 30, "a background worker")[0]
-    wait_for(lambda: _running_with_progress(batch.id), 240, "training progress")
+    first = [store.job_dir(batch.id, job_id, 1) for job_id in batch.job_ids]
+    wait_for(lambda: all((d / RESUME_FILE).is_file() for d in first), 300, "resume points")
     before = _counts()
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: not psutil.pid_exists(pid) or
              psutil.Process(pid).status() == psutil.STATUS_ZOMBIE, 10, "the worker to die")
+    resume_at = [resume_steps(d) for d in first]
+    assert all(0 < s < steps for s in resume_at)
     with store.opened() as conn:
         states = {r[0] for r in conn.execute("SELECT state FROM jobs WHERE run = ?", (batch.id,))}
     assert states == {"running"}  # nothing has noticed yet
 
-    started = time.monotonic()
-    run_worker(idle_exit_s=0, poll_s=0.1)  # the next worker start
-    assert time.monotonic() - started < 10
-    status = jobs.get_status(batch.id)
-    assert [j["state"] for j in status["jobs"]] == ["failed", "failed"]
-    assert {j["error"] for j in status["jobs"]} == {
-        f"worker {pid} died during training; press Retry"}
-    assert _counts() == before
+    with caplog.at_level(logging.INFO):
+        run_worker(idle_exit_s=0, poll_s=0.1)  # the next worker start resumes them
+    status = jobs.get_status(batch.id, verify=True)
+    for job, resumed in zip(status["jobs"], resume_at):
+        assert (job["state"], job["error"], job["attempt"]) == ("succeeded", None, 2)
+        assert job["steps_done"] == job["total_steps"] == steps
+        assert f"job {job['id']}: resuming from step {resumed} of {steps}" in caplog.text
+        assert job["stats"]["final"]["resumed_from_steps"] == resumed
+        curve = [p["step"] for p in job["curve"]]  # before the kill (kept) and after it
+        assert curve == sorted(set(curve)) and curve[-1] > resumed
+        assert job["artifact_problems"] == [] and "video" in job["artifacts"]
+        assert not (store.job_dir(batch.id, job["id"], 2) / RESUME_FILE).exists()
+    after = _counts()
+    assert {t: after[t] for t in ("runs", "approaches", "jobs")} == {
+        t: before[t] for t in ("runs", "approaches", "jobs")}
     assert jobs.get_status(mixed["good"]["id"], verify=True)["jobs"][0]["artifact_problems"] == []
+
+
+def test_a_job_whose_workers_keep_dying_fails_with_the_reason(home):
+    batch = jobs.start_batch("go1", approaches(("doomed", FORWARD)), 10_000, start_worker=False,
+                             train_config=TINY)
+    dead = psutil.Popen(["true"])
+    dead.wait()
+    with store.opened() as conn:
+        for attempt in range(1, queue.MAX_RECOVERIES + 2):
+            queue.claim_next_group(conn, dead.pid)  # "trained" by a worker that then died
+            assert queue.recover_orphans(conn) == batch.job_ids
+    job = jobs.get_status(batch.id)["jobs"][0]
+    assert (job["state"], job["attempt"]) == ("failed", queue.MAX_RECOVERIES + 1)
+    assert job["error"] == (f"worker {dead.pid} died during training, the "
+                            f"{queue.MAX_RECOVERIES + 1}th worker in a row to die on this job; "
+                            "press Retry to start it again")
 
 
 def test_retry_then_cancel_while_training_frees_the_worker_and_sigterm_requeues(home):

@@ -47,11 +47,14 @@ def _approach_dict(approach) -> dict:
     return {"valid": True, **data}
 
 
-def _check_options(options: dict) -> None:
+def _check_options(options: dict, backend: str, steps: int) -> None:
+    from tabrl_core.training.config import configured  # dataclasses only, no JAX
+
     secret = [k for k in options if _SECRET_OPTION.search(k)]
     if secret:
         raise ValueError(f"options {secret} look like credentials; API keys are never stored")
     json.dumps(options)  # raises TypeError for what the store cannot keep
+    configured("cpu" if backend == "local" else "gpu", steps, options.get("train_config"))
 
 
 def start_batch(robot: str, approaches: list, steps: int, backend: str = "local", *,
@@ -62,8 +65,9 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
 
     `approaches` are `Approach` objects or dicts (provider, name, description, code, valid,
     error; a refinement's also carry records.LINEAGE_FIELDS, and `parent_run` names the run
-    they refine); invalid ones are recorded without a job. Options: `train_config` (a dict of
-    TrainConfig fields), and for Modal `per_job` (one GPU call per job instead of one per batch).
+    they refine); invalid ones are recorded without a job. Options: `train_config` (TrainConfig
+    fields over the backend's defaults, e.g. the app's Advanced settings), and for Modal
+    `per_job` (one GPU call per job instead of one per batch).
     `start_worker=False` leaves the local queue to a worker you run yourself (`tabrl worker`).
     Raises ValueError for an unknown robot or backend, a budget out of range, no valid
     approach, or (hosted mode) a batch over the session's limits; ModalUnavailableError when
@@ -74,7 +78,7 @@ def start_batch(robot: str, approaches: list, steps: int, backend: str = "local"
     rows = [_approach_dict(a) for a in approaches]
     if not any(r["valid"] for r in rows):
         raise ValueError("no valid approach to train; fix the reward code or generate again")
-    _check_options(options)
+    _check_options(options, backend, steps)
     hosting.check_batch(_active_jobs(owner), sum(r["valid"] for r in rows), steps)
     if backend == "modal":
         modal_backend.check_ready()
@@ -146,7 +150,8 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
     here is cheap: `get(timeout=0)`, throttled, errors caught.
     """
     with opened() as conn:
-        recover_orphans(conn)
+        if recover_orphans(conn):  # a dead worker's jobs are queued to resume: serve them
+            ensure_worker()
         kind, run_id = _lookup(conn, id_)
         only = id_ if kind == "job" else None
         modal_backend.sync(conn, {r["external_id"] for r in job_rows(conn, run_id, only)

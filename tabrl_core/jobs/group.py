@@ -16,6 +16,7 @@ from tabrl_core.jobs.records import JobOutcome
 from tabrl_core.media import ClipJob, render_many
 from tabrl_core.rewards import compile_rewards
 from tabrl_core.training import train_population
+from tabrl_core.training.resume import remove_resume_point
 from tabrl_core.training.rollout import rollout_policies
 
 
@@ -91,11 +92,16 @@ def _render_failed(exc: Exception, metrics: dict, checkpoint: Path) -> JobOutcom
 def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence[Path], *,
                 seed: int = 0, config=None, inits: Sequence[str | Path] | None = None,
                 on_progress: Callable[[GroupProgress], None] | None = None,
-                should_cancel: Callable[[], bool] | None = None) -> list[JobOutcome]:
+                should_cancel: Callable[[], bool] | None = None,
+                on_resume_point: Callable[[], None] | None = None) -> list[JobOutcome]:
     """Train `codes` together for `steps` each, render the results: one outcome per code.
 
     `inits` gives each code its start ("base", "scratch" or a checkpoint folder; default all
-    "base"), as `train_population` takes it."""
+    "base"), as `train_population` takes it. Jobs whose folders hold resume points continue
+    from them (train_population); a job's resume point is removed once it succeeded or
+    failed, and kept when it was cancelled, so a stopped or killed worker's job continues
+    where it was. A resumed job's metrics say from which step (`resumed_from_steps`).
+    """
     compiled, failed = _compile(codes, robot)
     outcomes: dict[int, JobOutcome] = {i: JobOutcome("failed", e) for i, e in failed.items()}
     if not compiled:
@@ -103,7 +109,7 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
     indices = [i for i, _ in compiled]
 
     def report(p) -> None:
-        jobs = {index: JobProgress(p.steps_done, p.total_steps, p.eta_s, p.mean_return[k],
+        jobs = {index: JobProgress(p.steps_done[k], p.total_steps, p.eta_s, p.mean_return[k],
                                    dict(p.components[k]))
                 for k, index in enumerate(indices) if p.status[k] == "running"}
         on_progress(GroupProgress(jobs, len(indices), p.env_steps_per_s, p.elapsed_s))
@@ -111,9 +117,12 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
     results = train_population(
         robot, [r for _, r in compiled], steps, out_dirs=[Path(out_dirs[i]) for i in indices],
         seed=seed, config=config, progress=report if on_progress else None,
-        should_cancel=should_cancel, init=[inits[i] for i in indices] if inits else "base")
+        should_cancel=should_cancel, init=[inits[i] for i in indices] if inits else "base",
+        on_resume_point=on_resume_point)
     trained = []
     for (index, reward), result in zip(compiled, results):
+        if result.resumed_from is not None:
+            result.metrics["resumed_from_steps"] = result.resumed_from
         if result.status == "succeeded" and result.checkpoint is not None:
             trained.append((index, reward, result))
         else:
@@ -124,4 +133,7 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
                                 [reward for _, reward, _ in trained],
                                 [r.metrics for _, _, r in trained])
         outcomes.update({i: o for (i, _, _), o in zip(trained, rendered)})
+    for i in indices:
+        if outcomes[i].status != "cancelled":
+            remove_resume_point(Path(out_dirs[i]))
     return [outcomes[i] for i in range(len(codes))]

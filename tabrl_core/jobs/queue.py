@@ -1,26 +1,31 @@
 """The local queue: which workers are alive, which group of jobs runs next, orphaned jobs.
 
 A worker is alive when its process exists (same pid and start time, not a zombie) and its
-heartbeat row is fresh. Groups are claimed atomically (BEGIN IMMEDIATE), one run's queued jobs at
-a time, taking turns between owners: the owner served least recently goes first, and within an
-owner the oldest run.
+heartbeat row is fresh; the jobs of a dead one are queued again to resume. Groups are claimed
+atomically (BEGIN IMMEDIATE), one run's queued jobs at a time, taking turns between owners: the
+owner served least recently goes first, and within an owner the oldest run.
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from dataclasses import dataclass
 
 import psutil
 
-from tabrl_core.jobs.records import JobRef, end_jobs
+from tabrl_core.jobs.records import JobRef, end_jobs, requeue_job
 from tabrl_core.store import transaction
 
 HEARTBEAT_S = 2.0
 """How often a worker touches its heartbeat row."""
 STALE_S = 60.0
 """A worker whose heartbeat is older than this is treated as dead even if its pid exists."""
+MAX_RECOVERIES = 3
+"""A job is resumed after this many dead workers in a row; the next death fails it."""
+
+log = logging.getLogger("tabrl.jobs")
 
 
 @dataclass(frozen=True)
@@ -103,17 +108,26 @@ def claim_next_group(conn: sqlite3.Connection, pid: int) -> Group | None:
 
 
 def recover_orphans(conn: sqlite3.Connection) -> list[str]:
-    """Fail the jobs a dead local worker left 'running'; their ids.
+    """Queue again the jobs a dead local worker left 'running'; their ids.
 
-    Training writes checkpoints only when it ends, so there is nothing to resume from: the job
-    fails with the reason, and Retry starts it again.
+    Each continues from its latest resume point (written at least every 30 s of training), so
+    the next worker loses at most that much. A job whose worker died MAX_RECOVERIES times in a
+    row fails instead, with the reason (something in it may be killing workers).
     """
     pids = [r["worker_pid"] for r in conn.execute(
         "SELECT DISTINCT worker_pid FROM jobs WHERE state = 'running' AND backend = 'local'")]
     recovered = []
     for pid in pids:
-        if pid is None or not worker_alive(conn, pid):
-            recovered += end_jobs(
-                conn, "backend = 'local' AND state = 'running' AND worker_pid IS ?", (pid,),
-                state="failed", error=f"worker {pid} died during training; press Retry")
+        if pid is not None and worker_alive(conn, pid):
+            continue
+        for row in conn.execute("SELECT id, recoveries FROM jobs WHERE backend = 'local' AND"
+                                " state = 'running' AND worker_pid IS ?", (pid,)).fetchall():
+            if row["recoveries"] >= MAX_RECOVERIES:
+                recovered += end_jobs(
+                    conn, "id = ? AND state = 'running'", (row["id"],), state="failed",
+                    error=f"worker {pid} died during training, the {MAX_RECOVERIES + 1}th worker "
+                          "in a row to die on this job; press Retry to start it again")
+            elif requeue_job(conn, row["id"], states=("running",), resume=True, recovered=True):
+                log.info("job %s: worker %s died; queued again to resume", row["id"], pid)
+                recovered.append(row["id"])
     return recovered

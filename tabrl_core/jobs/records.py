@@ -7,13 +7,15 @@ that was cancelled or retried meanwhile is never overwritten by a late writer.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tabrl_core.store import record_artifact, transaction
+from tabrl_core.store import job_dir, record_artifact, transaction
+from tabrl_core.training.resume import RESUME_FILE, resume_steps
 
 
 @dataclass(frozen=True)
@@ -136,13 +138,43 @@ def end_jobs(conn: sqlite3.Connection, where: str, params: tuple, *, state: str,
     return ids
 
 
-def requeue_job(conn: sqlite3.Connection, job_id: str, *, states: tuple[str, ...]) -> bool:
-    """Queue a job in one of `states` again as a new attempt, from zero progress."""
+def requeue_job(conn: sqlite3.Connection, job_id: str, *, states: tuple[str, ...],
+                resume: bool = False, recovered: bool = False) -> bool:
+    """Queue a job in one of `states` again as a new attempt; False if it is in none of them.
+
+    Without `resume` it starts from zero. With `resume` its resume point (if it has one) moves
+    to the new attempt's folder and its curve up to that point is kept, so training continues
+    from there. `recovered` counts the requeue as one more recovery from a dead worker.
+    """
+    row = conn.execute("SELECT run, attempt FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    if row is None:
+        return False
     marks = ", ".join("?" * len(states))
+    old_dir, new_dir = (job_dir(row["run"], job_id, row["attempt"]),
+                        job_dir(row["run"], job_id, row["attempt"] + 1))
     with transaction(conn):
-        return bool(conn.execute(
-            "UPDATE jobs SET state = 'queued', attempt = attempt + 1, progress = 0,"
-            " steps_done = 0, error = NULL, worker_pid = NULL, external_id = NULL,"
-            " started = NULL, finished = NULL, heartbeat = NULL, polled = NULL, eta_s = NULL,"
-            f" stats = '{{}}', judge = NULL WHERE id = ? AND state IN ({marks})",
-            (job_id, *states)).rowcount)
+        if not conn.execute(
+                "UPDATE jobs SET state = 'queued', attempt = attempt + 1, progress = 0,"
+                " steps_done = 0, error = NULL, worker_pid = NULL, external_id = NULL,"
+                " started = NULL, finished = NULL, heartbeat = NULL, polled = NULL, eta_s = NULL,"
+                " stats = '{}', judge = NULL,"
+                " recoveries = CASE WHEN ? THEN recoveries + 1 ELSE 0 END"
+                f" WHERE id = ? AND attempt = ? AND state IN ({marks})",
+                (recovered, job_id, row["attempt"], *states)).rowcount:
+            return False
+        if resume and (old_dir / RESUME_FILE).is_file():
+            new_dir.mkdir(parents=True, exist_ok=True)
+            os.replace(old_dir / RESUME_FILE, new_dir / RESUME_FILE)
+            _keep_curve(conn, job_id, row["attempt"], resume_steps(new_dir) or 0)
+    return True
+
+
+def _keep_curve(conn: sqlite3.Connection, job_id: str, attempt: int, steps: int) -> None:
+    """Copy attempt `attempt`'s curve up to `steps` to the next attempt, which resumes there."""
+    conn.execute(
+        "INSERT INTO metrics (job, attempt, step, mean_return, components, env_steps_per_s,"
+        " elapsed, created) SELECT job, attempt + 1, step, mean_return, components,"
+        " env_steps_per_s, elapsed, created FROM metrics WHERE job = ? AND attempt = ?"
+        " AND step <= ? ORDER BY step, id", (job_id, attempt, steps))
+    conn.execute("UPDATE jobs SET steps_done = ?, progress = MIN(1.0, ? * 1.0 / total_steps)"
+                 " WHERE id = ?", (steps, steps, job_id))

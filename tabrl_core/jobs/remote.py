@@ -17,7 +17,7 @@ import jax
 
 from tabrl_core.jobs.group import GroupProgress, train_group
 from tabrl_core.paths import enable_jax_compilation_cache
-from tabrl_core.training.config import TrainConfig, config_for
+from tabrl_core.training.config import configured
 
 PROGRESS_EVERY_S = 1.0
 """Least time between two progress snapshots written to the Dict."""
@@ -46,13 +46,17 @@ def _progress_writer(progress: MutableMapping, key: str, job_ids: list[str]):
 
 
 def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMapping | None = None,
-                     key: str | None = None) -> dict:
+                     key: str | None = None, on_resume_point=None) -> dict:
     """Train and render `config`'s jobs; returns per job its status, error, metrics, stats,
     artifact paths and every file written (relative to `volume_root`), plus the throughput of
     the `population` approaches that trained together.
 
     `config`: run_id, robot, steps, seed, train_config (TrainConfig fields or None) and jobs, a
     list of {id, attempt, code}. Progress goes to `progress[key]` about once a second.
+
+    Resume points are written into the jobs' folders under `volume_root` (at least every 30 s;
+    `on_resume_point()` runs after each write, e.g. to commit the Volume), so a call that Modal
+    restarts (preemption, a retry) continues each job from its latest one.
     """
     enable_jax_compilation_cache()
     jobs, run_id = config["jobs"], config["run_id"]
@@ -70,9 +74,8 @@ def run_remote_batch(config: dict, *, volume_root: Path, progress: MutableMappin
     outcomes = train_group(
         config["robot"], [j["code"] for j in jobs], config["steps"], out_dirs,
         seed=config.get("seed", 0),
-        config=(TrainConfig.from_dict(train_config) if train_config
-                else config_for(jax.default_backend(), config["steps"])),
-        on_progress=on_progress)
+        config=configured(jax.default_backend(), config["steps"], train_config),
+        on_progress=on_progress, on_resume_point=on_resume_point)
     result = {"population": last[0].population if last else 0,
               "env_steps_per_s": last[0].env_steps_per_s if last else None, "jobs": {}}
     for job, outcome, out_dir in zip(jobs, outcomes, out_dirs):

@@ -37,12 +37,15 @@ def verdict_text(judge: dict | None) -> str:
 
 
 def caption(job: dict) -> str:
-    """The clip's return, how far the base moved, the time it stood upright, and its verdict."""
+    """The clip's return, how far the base moved, the time it stood upright, the base command
+    its fine-tuning started from, and its verdict."""
     stats = job["stats"]
     parts = []
     if "episode_return" in stats:
         parts.append(f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
                      f" · upright {stats['upright_fraction']:.0%}")
+    if start := stats.get("final", {}).get("start_command"):
+        parts.append(f"started from: {start['label']}")
     if verdict := verdict_text(job.get("judge")):
         parts.append(f"judge {verdict}")
     return " · ".join(parts)

@@ -3,8 +3,10 @@ judges each run once its last job has ended.
 
 Run it in the foreground with `tabrl worker`, or let `start_batch` start one in the background
 (`python -m tabrl_core.jobs.worker --idle-exit 300`). A heartbeat thread keeps its row fresh even
-while JAX compiles; on start and between groups it ends the jobs a dead worker left 'running'.
-SIGTERM or Ctrl-C stops it cleanly: an interrupted group is queued again.
+while JAX compiles; on start and between groups it queues again the jobs a dead worker left
+'running'.
+SIGTERM or Ctrl-C stops it cleanly: an interrupted group is queued again and resumes from where
+it stopped; a killed worker's jobs resume from their latest resume point (at most 30 s old).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from tabrl_core.jobs.records import JobOutcome, finish_job, requeue_job, write_p
 from tabrl_core.judging.run import judge_finished_run
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.store import artifact_path, connect, job_dir, opened, transaction
-from tabrl_core.training.config import TrainConfig
+from tabrl_core.training.config import configured
+from tabrl_core.training.resume import resume_steps
 
 log = logging.getLogger("tabrl.worker")
 
@@ -79,9 +82,12 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
         f"SELECT j.id, a.code, a.init_from FROM jobs j JOIN approaches a ON j.approach = a.id"
         f" WHERE j.id IN ({marks})", [j.id for j in group.jobs])}
     options = json.loads(run["options"])
-    config = TrainConfig.from_dict(options["train_config"]) if "train_config" in options else None
+    config = configured("cpu", run["steps"], options.get("train_config"))
     recorder = _GroupRecorder(conn, group, pid, stop)
     log.info("run %s: training %d jobs for %d steps", run["id"], len(group.jobs), run["steps"])
+    for job in group.jobs:
+        if (steps := resume_steps(job_dir(run["id"], job.id, job.attempt))) is not None:
+            log.info("job %s: resuming from step %d of %d", job.id, steps, run["steps"])
     started = time.monotonic()
     try:
         outcomes = train_group(
@@ -95,8 +101,8 @@ def _train(conn, group: Group, pid: int, stop: threading.Event) -> None:
                     for _ in group.jobs]
     for job, outcome in zip(group.jobs, outcomes):
         if stop.is_set() and outcome.status == "cancelled":  # interrupted by the worker stopping
-            requeue_job(conn, job.id, states=("running",))
-            log.info("job %s: queued again (the worker is stopping)", job.id)
+            requeue_job(conn, job.id, states=("running",), resume=True)
+            log.info("job %s: queued again to resume (the worker is stopping)", job.id)
         else:
             finish_job(conn, job, outcome)
             log.info("job %s: %s %s", job.id, outcome.status, outcome.error or "")
@@ -138,7 +144,7 @@ def run_worker(*, idle_exit_s: float | None = None, poll_s: float = 1.0,
         idle_since = time.monotonic()
         while not stop.is_set():
             if orphans := recover_orphans(conn):
-                log.info("ended jobs of a dead worker: %s", orphans)
+                log.info("queued the jobs of a dead worker again to resume: %s", orphans)
             if group := claim_next_group(conn, pid):
                 _train(conn, group, pid, stop)
                 idle_since = time.monotonic()

@@ -1,7 +1,8 @@
 """Judging: one judge program per run grades every approach's rollout (code judge, optional
 video judge); verdicts, rankings and the per-provider scoreboard.
 
-Names are imported on first use, so the contract can be read without NumPy's heavier users.
+Names are imported on first use, so `import tabrl_core.judging` stays light (no JAX, no
+provider SDK).
 """
 
 from tabrl_core.lazy import lazy_exports

@@ -8,7 +8,6 @@ marked invalid with the reason, and the run's approaches are "not judged" with i
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -19,9 +18,10 @@ from tabrl_core.judging.program import JudgeValidationError, check_judge
 from tabrl_core.judging.verdict import BUILTIN, judged_by
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries
 from tabrl_core.providers.config import load_configs
-from tabrl_core.providers.parsing import strip_fence
+from tabrl_core.providers.parsing import read_answer, strip_fence
 from tabrl_core.providers.prompt import Prompt, build_judge_prompt, build_judge_repair_prompt
 from tabrl_core.providers.registry import make_client, select_configs
+from tabrl_core.providers.text import clean_text
 from tabrl_core.rewards.contract import contract_for
 
 @dataclass
@@ -109,11 +109,9 @@ def _ask(client, prompt: Prompt, config, program: JudgeProgram) -> str:
 def parse_judge_answer(text: str) -> str:
     """The judge code in a model's JSON answer {"code": ...}; ProviderError(bad_output)
     naming the problem otherwise."""
-    try:
-        data = json.loads(strip_fence(text))
-    except json.JSONDecodeError as err:
-        raise ProviderError(BAD_OUTPUT, f"the judge answer is not valid JSON ({err.msg})") from None
+    data, _ = read_answer(text)  # size cap, fences, prose, deep nesting (providers/parsing.py)
     code = data.get("code") if isinstance(data, dict) else None
-    if not isinstance(code, str) or not code.strip():
+    code = clean_text(strip_fence(code))[0] if isinstance(code, str) else ""
+    if not code:
         raise ProviderError(BAD_OUTPUT, "the judge answer has no 'code'")
-    return strip_fence(code)
+    return code

@@ -9,8 +9,6 @@ failure is recorded there as an error without touching the code verdict.
 from __future__ import annotations
 
 import io
-import json
-import re
 import sqlite3
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -18,9 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries
-from tabrl_core.providers.parsing import strip_fence
+from tabrl_core.providers.parsing import read_answer
 from tabrl_core.providers.prompt import build_video_judge_prompt
 from tabrl_core.providers.registry import make_client, select_configs
+from tabrl_core.providers.text import clean_text
 from tabrl_core.store import artifact_path
 
 FRAMES = 4  # frames per clip shown to the model
@@ -28,7 +27,6 @@ FRAME_WIDTH = 320  # px; enough to see a pose, cheap in image tokens
 MULTIMODAL_KINDS = ("anthropic", "openai", "gemini")
 MAX_REASON_CHARS = 300
 PARALLEL_CALLS = 4
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def choose_provider(option: str | None, judge_provider: str,
@@ -87,20 +85,14 @@ def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
 
 def parse_video_answer(text: str) -> tuple[float, str]:
     """(score clipped to [0, 1], one plain-text sentence) from {"score", "reason"} JSON."""
-    try:
-        data = json.loads(strip_fence(text))
-    except json.JSONDecodeError as err:
-        raise ProviderError(BAD_OUTPUT,
-                            f"the video verdict is not valid JSON ({err.msg})") from None
+    data, _ = read_answer(text)  # size cap, fences, prose, deep nesting (providers/parsing.py)
     score = data.get("score") if isinstance(data, dict) else None
     reason = data.get("reason") if isinstance(data, dict) else None
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not np.isfinite(score):
         raise ProviderError(BAD_OUTPUT, "the video verdict has no numeric 'score'")
     if not isinstance(reason, str):
         raise ProviderError(BAD_OUTPUT, "the video verdict has no 'reason'")
-    reason = " ".join(_CONTROL.sub(" ", reason).split())
-    if len(reason) > MAX_REASON_CHARS:
-        reason = reason[:MAX_REASON_CHARS - 3] + "..."
+    reason = clean_text(reason, MAX_REASON_CHARS, multiline=False)[0]
     return float(min(max(score, 0.0), 1.0)), reason
 
 

@@ -14,9 +14,11 @@ POLL_S = 1.0
 """How often `wait` re-reads the store."""
 
 
-def reattach_hint(run_id: str) -> str:
-    return (f"run {run_id} keeps training; reattach with tabrl.wait({run_id!r}), "
-            f"or stop it with tabrl.cancel({run_id!r})")
+def reattach_hint(status: Status) -> str:
+    """How to come back to a run or job that is still training, in words."""
+    what, id_ = status["kind"], status["id"]
+    return (f"{what} {id_} keeps training; reattach with tabrl.wait({id_!r}), "
+            f"or stop it with tabrl.cancel({id_!r})")
 
 
 class _NotebookBars:
@@ -84,12 +86,12 @@ def wait(run_id: str, timeout: float | None = None, *, poll_s: float = POLL_S) -
             if left is not None and left <= 0:
                 doing = "being judged" if not status.active else state_counts(status)
                 raise TimeoutError(f"{status['kind']} {run_id} did not finish within {timeout} s"
-                                   f" ({doing}); {reattach_hint(run_id)}")
+                                   f" ({doing}); {reattach_hint(status)}")
             time.sleep(poll_s if left is None else min(poll_s, left))
             status = fetch_status(run_id)
             bars.update(status)
     except KeyboardInterrupt:
-        print(f"Stopped waiting: {reattach_hint(run_id)}.")
+        print(f"Stopped waiting: {reattach_hint(status)}.")
         raise
     finally:
         bars.close(status, started)

@@ -92,6 +92,11 @@ def unreadable(label: str) -> ProviderError:
     return ProviderError(BAD_OUTPUT, f"{label} sent a response that is not valid JSON")
 
 
+def too_deep(label: str) -> ProviderError:
+    """The error for a response or answer nested too deeply for the SDK to read (RecursionError)."""
+    return ProviderError(BAD_OUTPUT, f"{label} sent JSON nested too deeply to read")
+
+
 def timed_out(label: str, timeout_s: float) -> ProviderError:
     """The error for an attempt that got no answer in the time it had."""
     return ProviderError(TIMEOUT, f"{label} did not answer within {timeout_s:.3g} s")

@@ -70,18 +70,19 @@ class _Hosted:
     key_vars: tuple[str, ...]
     model_var: str
     default_model: str
-    url_var: str
+    url_vars: tuple[str, ...]  # the first one set wins
     default_url: str
 
 
 # Default models are ids listed in the installed SDKs' own model types and examples.
 _HOSTED = (
     _Hosted("anthropic", "Claude", ("ANTHROPIC_API_KEY",), "ANTHROPIC_MODEL",
-            "claude-sonnet-5-5", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"),
+            "claude-sonnet-5-5", ("ANTHROPIC_BASE_URL",), "https://api.anthropic.com"),
     _Hosted("openai", "GPT", ("OPENAI_API_KEY",), "OPENAI_MODEL",
-            "gpt-5.5", "OPENAI_BASE_URL", "https://api.openai.com/v1"),
+            "gpt-5.5", ("OPENAI_BASE_URL",), "https://api.openai.com/v1"),
     _Hosted("gemini", "Gemini", ("GEMINI_API_KEY", "GOOGLE_API_KEY"), "GEMINI_MODEL",
-            "gemini-3.8-flash", "GEMINI_BASE_URL", "https://generativelanguage.googleapis.com"),
+            "gemini-3.8-flash", ("GEMINI_BASE_URL", "GOOGLE_GEMINI_BASE_URL"),  # TabRL's, then the SDK's
+            "https://generativelanguage.googleapis.com"),
 )
 RESERVED_IDS = frozenset(["builtin", *(h.id for h in _HOSTED)])
 
@@ -125,13 +126,18 @@ def clean_key(key: str) -> str:
     return key
 
 
+def _first(names: tuple[str, ...], secrets: Mapping | None):
+    """The value of the first of `names` that is set (secrets, then environment, per name)."""
+    return next((v for v in (_lookup(n, secrets) for n in names) if v), None)
+
+
 def _hosted(spec: _Hosted, secrets: Mapping | None, timeout_s: float,
             session_key: str | None) -> ProviderConfig:
-    key = session_key or next((k for k in (_lookup(v, secrets) for v in spec.key_vars) if k), None)
+    key = session_key or _first(spec.key_vars, secrets)
     return ProviderConfig(
         id=spec.id, label=spec.label, kind=spec.id,
         model=_lookup(spec.model_var, secrets) or spec.default_model,
-        base_url=_lookup(spec.url_var, secrets) or spec.default_url,
+        base_url=_first(spec.url_vars, secrets) or spec.default_url,
         timeout_s=timeout_s, api_key=key, key_vars=spec.key_vars,
         session_key=bool(session_key))
 

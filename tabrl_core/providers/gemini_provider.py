@@ -8,7 +8,7 @@ from google.genai import errors, types
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
-    error_from_status, timed_out, unreachable, unreadable)
+    error_from_status, timed_out, too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
 
@@ -60,6 +60,8 @@ class GeminiClient:
             raise unreachable(self._label, err) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
+        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
+            raise too_deep(self._label) from None
 
     def _completion(self, response: types.GenerateContentResponse) -> Completion:
         feedback = response.prompt_feedback

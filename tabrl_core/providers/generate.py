@@ -21,10 +21,11 @@ from tabrl_core.providers.base import Approach, ProviderResult, Revision
 from tabrl_core.providers.calls import (BAD_OUTPUT, INTERNAL, NOT_CONFIGURED, ProviderError,
                                         call_with_retries, key_fingerprint, redact)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.parsing import parse_approaches
+from tabrl_core.providers.parsing import ParsedAnswer, parse_approaches
 from tabrl_core.providers.pricing import estimate_cost
 from tabrl_core.providers.prompt import MAX_BEHAVIOR_CHARS, Prompt, build_prompt, build_repair_prompt
 from tabrl_core.providers.registry import make_client, select_configs
+from tabrl_core.providers.text import clean_message
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,8 @@ def _result_for(config: ProviderConfig, robot: str, behavior: str, prompt: Promp
                                 error_kind=INTERNAL)
     result.latency_s = time.monotonic() - start
     result.model = config.model or result.model
-    result.error = redact(result.error, config.api_key)
-    result.note = redact(result.note, config.api_key)
+    result.error = clean_message(redact(result.error, config.api_key))
+    result.note = clean_message(redact(result.note, config.api_key))
     log.info("provider %s: %d approaches, %d valid, error %s, %.2f s", config.id,
              len(result.approaches), sum(a.valid for a in result.approaches),
              result.error_kind, result.latency_s)
@@ -103,9 +104,11 @@ def _design(config: ProviderConfig, robot: str, behavior: str, prompt: Prompt) -
     tokens = _Tokens()
     client = make_client(config)
     try:
-        approaches = _validate(config.id, _ask(client, prompt, config, tokens), robot)
-        note = _repair(client, config, robot, behavior, approaches, tokens)
-        result = ProviderResult(config.id, approaches=approaches, note=note)
+        answer = _ask(client, prompt, config, tokens)
+        approaches = _validate(config.id, answer.approaches, robot)
+        notes = [*answer.notes, _repair(client, config, robot, behavior, approaches, tokens)]
+        result = ProviderResult(config.id, approaches=approaches,
+                                note="; ".join(filter(None, notes)) or None)
     except ProviderError as err:
         result = ProviderResult(config.id, error=str(err), error_kind=err.kind)
     finally:
@@ -115,11 +118,12 @@ def _design(config: ProviderConfig, robot: str, behavior: str, prompt: Prompt) -
     return result
 
 
-def _ask(client, prompt: Prompt, config: ProviderConfig, tokens: _Tokens) -> list[dict[str, str]]:
+def _ask(client, prompt: Prompt, config: ProviderConfig, tokens: _Tokens, **choice) -> ParsedAnswer:
+    """One model call (retried in time) and its parsed answer; `choice` goes to parse_approaches."""
     completion = call_with_retries(lambda left: client.complete(prompt, left), config.timeout_s)
     tokens.input += completion.input_tokens
     tokens.output += completion.output_tokens
-    return parse_approaches(completion.text, prompt.n_approaches, prompt.fields)
+    return parse_approaches(completion.text, prompt.n_approaches, prompt.fields, **choice)
 
 
 def _validate(provider: str, drafts: list[dict[str, str]], robot: str) -> list[Approach]:
@@ -130,7 +134,7 @@ def _validate(provider: str, drafts: list[dict[str, str]], robot: str) -> list[A
     for draft, outcome in zip(drafts, compiled):
         approach = Approach(provider, draft["name"], draft["description"], draft["code"])
         if isinstance(outcome, Exception):
-            approach.valid, approach.error = False, str(outcome)
+            approach.valid, approach.error = False, clean_message(str(outcome))
         else:
             approach.components = tuple(outcome.components)
         approaches.append(approach)
@@ -139,21 +143,28 @@ def _validate(provider: str, drafts: list[dict[str, str]], robot: str) -> list[A
 
 def _repair(client, config: ProviderConfig, robot: str, behavior: str,
             approaches: list[Approach], tokens: _Tokens) -> str | None:
-    """One repair round for the invalid `approaches`, replaced in place; returns a note."""
+    """One repair round for the invalid `approaches`, replaced in place; returns a note.
+
+    A model that sends back more approaches than asked (often all of them) is fine: the ones
+    named like the invalid approaches are taken, echoes of the valid ones are ignored.
+    """
     failed = [i for i, a in enumerate(approaches) if not a.valid]
     if not failed:
         return None
     failures = [({"name": approaches[i].name, "description": approaches[i].description,
                   "code": approaches[i].code}, approaches[i].error) for i in failed]
     try:
-        drafts = _ask(client, build_repair_prompt(robot, behavior, failures), config, tokens)
+        answer = _ask(client, build_repair_prompt(robot, behavior, failures), config, tokens,
+                      names=[approaches[i].name for i in failed],
+                      skip_names=[a.name for a in approaches if a.valid])
     except ProviderError as err:
         return f"the repair round failed, so {len(failed)} approaches stay invalid: {err}"
-    fixed = _validate(config.id, drafts, robot)
+    fixed = _validate(config.id, answer.approaches, robot)
     for i, approach in zip(failed, fixed):
         approach.repaired = approach.valid
         approaches[i] = approach
-    return f"repair round: {sum(a.valid for a in fixed)} of {len(failed)} invalid approaches fixed"
+    return "; ".join([f"repair round: {sum(a.valid for a in fixed)} of {len(failed)} invalid "
+                      "approaches fixed", *answer.notes])
 
 
 def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
@@ -176,11 +187,11 @@ def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
     tokens, start = _Tokens(), time.monotonic()
     client = make_client(config)
     try:
-        draft = _ask(client, prompt, config, tokens)[0]
+        draft = _ask(client, prompt, config, tokens).approaches[0]
         approaches = _validate(config.id, [draft], robot)
         note = _repair(client, config, robot, behavior, approaches, tokens)
     except ProviderError as err:
-        raise ProviderError(err.kind, redact(str(err), config.api_key)) from None
+        raise ProviderError(err.kind, clean_message(redact(str(err), config.api_key))) from None
     finally:
         client.close()
     approach = approaches[0]
@@ -188,8 +199,8 @@ def revise_approach(provider: str, robot: str, behavior: str, prompt: Prompt, *,
         raise ProviderError(BAD_OUTPUT, redact(
             f"{config.label}'s revised reward failed validation twice: {approach.error}"
             + (f" ({note})" if note and "failed" in note else ""), config.api_key))
-    return Revision(approach, draft["changes"], redact(note, config.api_key), config.model,
-                    time.monotonic() - start, tokens.input, tokens.output,
+    return Revision(approach, draft["changes"], clean_message(redact(note, config.api_key)),
+                    config.model, time.monotonic() - start, tokens.input, tokens.output,
                     estimate_cost(config.model, tokens.input, tokens.output))
 
 

@@ -12,7 +12,7 @@ import openai
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, BAD_REQUEST, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion,
-    ProviderError, timed_out, unreadable)
+    ProviderError, timed_out, too_deep, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.openai_provider import make_client, png_data_url, provider_error
 from tabrl_core.providers.prompt import Prompt
@@ -91,6 +91,8 @@ class OpenAICompatibleClient:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
+        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
+            raise too_deep(self._label) from None
 
     def close(self) -> None:
         """Release the HTTP connections."""

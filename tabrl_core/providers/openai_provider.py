@@ -8,7 +8,7 @@ import openai
 
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion, ProviderError,
-    error_from_status, timed_out, unreachable, unreadable)
+    error_from_status, timed_out, too_deep, unreachable, unreadable)
 from tabrl_core.providers.config import ProviderConfig
 from tabrl_core.providers.prompt import Prompt
 
@@ -74,6 +74,8 @@ class OpenAIClient:
             raise provider_error(err, self._label, timeout_s) from None
         except ValueError:  # a body that is not JSON
             raise unreadable(self._label) from None
+        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
+            raise too_deep(self._label) from None
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -182,9 +182,10 @@ CHECKS: tuple[str, ...] = (
     "own cost and memory analysis, per state, must stay within the same limits.",
     "The compiled program runs in float32 on realistic states of the robot (training/"
     "state_sample.py: rollouts of its base policy, random and saturated actions, falls, "
-    "upside-down and airborne states, first steps; made once per robot and cached under "
-    "TABRL_HOME/cache/reward-states). A NaN or infinity in the total or any component "
-    "rejects the code with the count and an example state, so a repair round can fix it.",
+    "upside-down and airborne states, first steps; made once per robot and cached, by default "
+    "under TABRL_HOME/cache/reward-states, or TABRL_CACHE_DIR). A NaN or infinity in the "
+    "total or any component rejects the code with the count and an example state, so a "
+    "repair round can fix it.",
     "Trainers and video rollouts run only that exported program: reward code is never traced "
     "outside the sandbox.",
 )

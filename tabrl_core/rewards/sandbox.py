@@ -38,7 +38,7 @@ from tabrl_core.rewards.contract import (EXAMPLE_REWARD, FIELD_NAMES, LIMITS, Co
 from tabrl_core.rewards.validator import RewardValidationError, ValidatedReward, validate
 
 BATCH = 8  # states of dummy_batch by default
-STARTUP_TIMEOUT_S = 120.0  # importing JAX on a busy machine; not the program's fault
+STARTUP_TIMEOUT_S = 300.0  # importing JAX, a first realistic-state sample, on a busy machine
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_ARGS = ("-c", "from tabrl_core.rewards.sandbox import main; main()")  # the child
 TIMED_OUT = object()  # what _next_line returns when the child says nothing in time
@@ -46,8 +46,8 @@ TIMED_OUT = object()  # what _next_line returns when the child says nothing in t
 # and cache folders, and JAX/XLA's own settings. The child always runs JAX on the CPU in
 # float32, the trainer's dtypes.
 CHILD_ENV_NAMES = ("PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TABRL_HOME",
-                   "TABRL_JAX_CACHE_DIR", "TABRL_MENAGERIE_REGISTRY", "MENAGERIE_ROOT",
-                   "MENAGERIE_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL")
+                   "TABRL_JAX_CACHE_DIR", "TABRL_CACHE_DIR", "TABRL_MENAGERIE_REGISTRY",
+                   "MENAGERIE_ROOT", "MENAGERIE_CACHE_DIR", "TF_CPP_MIN_LOG_LEVEL")
 CHILD_ENV_PREFIXES = ("JAX_", "XLA_")
 
 
@@ -298,10 +298,10 @@ def _check_finite(compiled, validated: ValidatedReward, sample) -> None:
     raise RewardValidationError(
         validated.return_line,
         "on realistic states (rollouts with random, saturated and policy actions, falls, feet "
-        f"in the air) " + ", ".join(described) + f"; for example in {KINDS[sample.kind[first]]}, where "
-        f"{_show_state(sample.state(first), validated)}. Guard divisions, logs and "
-        "square roots (values can be 0, negative or at their limits; actions reach -1 and 1), "
-        "and keep exponents small (float32 overflows above 3.4e38)")
+        "in the air) " + ", ".join(described) + f"; for example in "
+        f"{KINDS[sample.kind[first]]}, where {_show_state(sample.state(first), validated)}. "
+        "Guard divisions, logs and square roots (values can be 0, negative or at their limits; "
+        "actions reach -1 and 1), and keep exponents small (float32 overflows above 3.4e38)")
 
 
 def _show_state(state: dict, validated: ValidatedReward) -> str:

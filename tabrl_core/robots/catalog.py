@@ -25,6 +25,17 @@ class UnknownRobotError(ValueError):
 
 
 @dataclass(frozen=True)
+class SolverSettings:
+    """MuJoCo solver options a robot trains with, chosen per robot by bench/solver.py (the
+    fastest measured that keeps its behaviour); None fields keep the MJCF's own value."""
+
+    solver: str | None = None  # "newton", "cg" or "pgs"
+    iterations: int | None = None
+    ls_iterations: int | None = None
+    integrator: str | None = None  # "euler" or "implicitfast"
+
+
+@dataclass(frozen=True)
 class RobotSpec:
     """One trainable robot: where its MJCF lives and how its environment reads it."""
 
@@ -49,6 +60,7 @@ class RobotSpec:
     keyframe: str | None = "home"
     tags: tuple[str, ...] = field(default_factory=tuple)
     foot_geoms: tuple[str, ...] = ()  # geoms load_spec wraps in the foot sites, if the MJCF has none
+    solver: SolverSettings = SolverSettings()  # what load_spec sets over the MJCF's options
 
     @property
     def dof(self) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 
 from tabrl_core.files import atomic_path
 from tabrl_core.paths import subdir
-from tabrl_core.robots.catalog import RobotSpec
+from tabrl_core.robots.catalog import RobotSpec, SolverSettings
 
 TRACK_CAMERA = "track"
 SKY_RGB = ((0.42, 0.56, 0.72), (0.9, 0.93, 0.96))
@@ -33,7 +33,8 @@ SITE_GROUP = 5  # added sites go in a group the renderer hides
 def load_spec(robot: RobotSpec) -> mujoco.MjSpec:
     """The robot's MJCF as an editable MjSpec, with TabRL's fixes applied.
 
-    Fixes, each done only where needed: the timestep set to `robot.sim_dt`; unnamed actuators
+    Fixes, each done only where needed: the timestep set to `robot.sim_dt` and the solver
+    options to `robot.solver`; unnamed actuators
     named after their joint (sensors refer to actuators by name); brax's deprecated
     `settotalmass` replaced by scaled geom masses; the keyframe `robot.keyframe` made from brax's
     `init_qpos`; foot sites wrapped around `robot.foot_geoms`; TabRL's sky, grid floor, headlight
@@ -41,6 +42,7 @@ def load_spec(robot: RobotSpec) -> mujoco.MjSpec:
     """
     spec = mujoco.MjSpec.from_file(str(robot.xml_path))
     spec.option.timestep = robot.sim_dt
+    apply_solver(spec.option, robot.solver)
     _name_actuators(spec)
     _replace_settotalmass(spec)
     _add_keyframe_from_init_qpos(spec, robot.keyframe)
@@ -49,6 +51,25 @@ def load_spec(robot: RobotSpec) -> mujoco.MjSpec:
     if spec.camera(TRACK_CAMERA) is None:
         _add_track_camera(spec, robot.base_body, robot.keyframe)
     return spec
+
+
+SOLVERS = {"newton": mujoco.mjtSolver.mjSOL_NEWTON, "cg": mujoco.mjtSolver.mjSOL_CG,
+           "pgs": mujoco.mjtSolver.mjSOL_PGS}
+INTEGRATORS = {"euler": mujoco.mjtIntegrator.mjINT_EULER,
+               "implicitfast": mujoco.mjtIntegrator.mjINT_IMPLICITFAST}
+
+
+def apply_solver(option, settings: SolverSettings) -> None:
+    """Set the solver options `settings` names on `option` (an MjSpec's `option` or a compiled
+    model's `opt`); the others stay as they are."""
+    if settings.solver is not None:
+        option.solver = SOLVERS[settings.solver]
+    if settings.iterations is not None:
+        option.iterations = settings.iterations
+    if settings.ls_iterations is not None:
+        option.ls_iterations = settings.ls_iterations
+    if settings.integrator is not None:
+        option.integrator = INTEGRATORS[settings.integrator]
 
 
 def load_model(robot: RobotSpec) -> mujoco.MjModel:
@@ -255,3 +276,15 @@ def _robot_bounds(model: mujoco.MjModel, data: mujoco.MjData) -> tuple[np.ndarra
     low = (data.geom_xpos[moving] - model.geom_rbound[moving, None]).min(axis=0)
     high = (data.geom_xpos[moving] + model.geom_rbound[moving, None]).max(axis=0)
     return (low + high) / 2, float(np.linalg.norm(high - low) / 2)
+
+
+def base_poses(model: mujoco.MjModel, body: str, qpos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World position [F, 3] and rotation matrix [F, 3, 3] of `body` at each row of qpos."""
+    data = mujoco.MjData(model)
+    index = model.body(body).id
+    position, rotation = np.empty((len(qpos), 3)), np.empty((len(qpos), 3, 3))
+    for k, row in enumerate(qpos):
+        data.qpos[:] = row
+        mujoco.mj_kinematics(model, data)
+        position[k], rotation[k] = data.xpos[index], data.xmat[index].reshape(3, 3)
+    return position, rotation

@@ -149,5 +149,11 @@ def _lineage(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_initial, _judge_verdicts,
-                                                                 _lineage)
+def _job_recoveries(conn: sqlite3.Connection) -> None:
+    """How many times in a row a worker died while training a job (it resumes each time, up to
+    a limit: jobs/queue.py MAX_RECOVERIES)."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN recoveries INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _initial, _judge_verdicts, _lineage, _job_recoveries)

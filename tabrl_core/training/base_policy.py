@@ -1,7 +1,10 @@
-"""Base policies: a steady gait per legged robot that short fine-tuning budgets start from.
+"""Base policies: command-conditioned skills per robot that short fine-tuning budgets start from.
 
-`pretrain(robot_id)` (the `tabrl pretrain ROBOT` command) trains one from scratch with the base
-reward below and writes it next to the robot's MJCF, with its training curve and evaluation.
+`pretrain(robot_id)` (the `tabrl pretrain ROBOT` command) trains one over commands sampled from
+the robot's command box (training/skills.py) with the command-tracking reward, in chunks that
+each end in a checkpoint under `<robot>/.pretrain/`, so an interrupted run resumes where it
+stopped. It ships the result next to the robot's MJCF with its curve and an evaluation table
+(tracking error per command axis, falls).
 """
 
 from __future__ import annotations
@@ -13,56 +16,154 @@ from pathlib import Path
 
 import numpy as np
 
+from tabrl_core.training import skills
 from tabrl_core.training.config import TrainConfig
 from tabrl_core.training.population import base_policy_path, train_population
 
-# A walk at an easy pace with a regular trot: tracking terms in [0, 1], small penalties, so
-# staying up always pays. Written in the reward contract like any other reward.
-BASE_REWARD = '''
-def reward(s, a, prev_a):
-    forward = jnp.exp(-jnp.square(s.base_lin_vel[0] - 0.5) / 0.1)
-    lateral = jnp.exp(-jnp.square(s.base_lin_vel[1]) / 0.1)
-    heading = jnp.exp(-jnp.square(s.base_ang_vel[2]) / 0.25)
-    upright = s.upright
-    height = jnp.exp(-jnp.square(s.base_height - 0.27) / 0.002)
-    foot_steps = jnp.sum((s.foot_air_time - 0.2) * s.first_contact)
-    action_rate = jnp.sum(jnp.square(a - prev_a))
-    torque = jnp.sum(jnp.square(s.joint_torque))
-    pose = jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos))
-    total = (forward + 0.5 * lateral + 0.5 * heading + 0.5 * upright + 0.3 * height
-             + 1.0 * foot_steps - 0.02 * action_rate - 0.0002 * torque - 0.05 * pose)
-    return total, {"forward": forward, "lateral": lateral, "heading": heading,
-                   "upright": upright, "height": height, "foot_steps": foot_steps,
-                   "action_rate": action_rate, "torque": torque, "pose": pose}
-'''
-
-PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=10.0, num_minibatches=8,
-                              entropy_cost=5e-3)
+PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=5.0, num_minibatches=8,
+                              entropy_cost=1e-2, skill_search=False)
 PRETRAIN_STEPS = 3_000_000
+COMMAND_INIT_STD = 0.05
+"""Initial weights from the command inputs when an older base is widened (seed_checkpoint)."""
+CHUNK_STEPS = 500_000
+"""Steps between two resumable checkpoints of a pretraining run."""
+EVAL_COMMANDS = {  # name -> command (vx, vy, yaw_rate, height, roll, pitch)
+    "forward": (0.5, 0, 0, 0, 0, 0), "backward": (-0.4, 0, 0, 0, 0, 0),
+    "left": (0, 0.3, 0, 0, 0, 0), "right": (0, -0.3, 0, 0, 0, 0),
+    "turn_left": (0, 0, 1.0, 0, 0, 0), "turn_right": (0, 0, -1.0, 0, 0, 0),
+    "crouch": (0, 0, 0, -0.06, 0, 0), "lean_left": (0, 0, 0, 0, -0.2, 0),
+    "stand": (0, 0, 0, 0, 0, 0),
+}
 
 
-def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, reward=None,
-             progress=None) -> dict:
-    """Train the robot's base policy from scratch and ship it; returns the report written."""
-    if reward is None:
-        from tabrl_core.rewards import compile_reward
+def _work_dir(robot_id: str) -> Path:
+    return base_policy_path(robot_id).parent / ".pretrain"
 
-        reward = compile_reward(BASE_REWARD, robot_id)
+
+def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress=None,
+             init: str | Path = "scratch") -> dict:
+    """Train the robot's command-conditioned base policy and ship it; returns the report.
+
+    Resumes from `<robot>/.pretrain/` when an earlier run of the same length stopped part way;
+    `init` seeds a fresh run from a checkpoint folder instead of random weights.
+    """
+    box = skills.command_box(robot_id)
+    if not box.searchable:
+        raise ValueError(f"{robot_id} has no command box; base policies exist for "
+                         f"{', '.join(sorted(skills.COMMAND_BOXES))}")
+    reward = skills.command_tracking_reward(robot_id, standing_height(robot_id))
+    work = _work_dir(robot_id)
+    state = _resume_state(work, robot_id, steps, seed)
+    if init != "scratch" and not state["steps_done"]:
+        init = seed_checkpoint(Path(init), work / "seed")
+    start = time.monotonic() - state["wall_s"]
+    sampler = lambda rng, n: skills.sample_commands(rng, box, n)  # noqa: E731
+    while state["steps_done"] < steps:
+        chunk = min(CHUNK_STEPS, steps - state["steps_done"])
+        source = work / "checkpoint" if state["steps_done"] else init
+        result = train_population(
+            robot_id, [reward], chunk, out_dirs=[work / "chunk"],
+            seed=seed + state["chunks"], config=PRETRAIN_CONFIG, init=source,
+            command_sampler=sampler,
+            progress=_offset_progress(progress, state["steps_done"], steps))[0]
+        if result.status != "succeeded":
+            raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
+        _replace_dir(result.checkpoint, work / "checkpoint")
+        state["curve"] += [{"steps": state["steps_done"] + h["steps"],
+                            "mean_return": h["mean_return"]} for h in result.history[::10]]
+        state["steps_done"] += chunk
+        state["chunks"] += 1
+        state["wall_s"] = time.monotonic() - start
+        (work / "state.json").write_text(json.dumps(state))
     out = base_policy_path(robot_id)
-    work = out.parent / ".pretrain"
-    start = time.monotonic()
-    result = train_population(robot_id, [reward], steps, out_dirs=[work], seed=seed,
-                              config=PRETRAIN_CONFIG, progress=progress, init="scratch")[0]
-    if result.status != "succeeded":
-        raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
-    _replace_dir(result.checkpoint, out)
-    shutil.rmtree(work)
+    _replace_dir(work / "checkpoint", out)
     report = {"robot_id": robot_id, "steps": steps, "seed": seed,
               "wall_s": round(time.monotonic() - start, 1), "config": PRETRAIN_CONFIG.to_dict(),
-              "curve": [{"steps": h["steps"], "mean_return": h["mean_return"]}
-                        for h in result.history[:: max(1, len(result.history) // 100)]],
-              "evaluation": evaluate(out, reward)}
+              "command_box": {"low": box.low, "high": box.high, "default": box.default},
+              "curve": state["curve"], "evaluation": evaluate(out)}
     (out.parent / "base_policy_report.json").write_text(json.dumps(report, indent=1))
+    shutil.rmtree(work)
+    return report
+
+
+def seed_checkpoint(path: Path, out: Path) -> Path:
+    """`path` as a checkpoint of this observation layout: a current one as it is; an older one
+    without the command vector (like the first Go1 base) widened with small random weights
+    (COMMAND_INIT_STD) and unit normaliser statistics for the command inputs, so its policy
+    starts out close to how it acted but already varies with the command (which PPO can then
+    reinforce), and with a fresh value network (the old one estimated another reward's
+    returns)."""
+    import flax.serialization
+    import jax
+    import jax.numpy as jnp
+
+    from tabrl_core.training import ppo
+    from tabrl_core.training.checkpoint import (META_FILE, WEIGHTS_FILE, CheckpointError,
+                                                load_checkpoint, save_checkpoint)
+    from tabrl_core.training.env import observation_size
+
+    try:
+        load_checkpoint(path)
+        return path
+    except CheckpointError as exc:
+        if "older observation layout" not in str(exc):
+            raise
+    meta = json.loads((path / META_FILE).read_text())
+    config = TrainConfig.from_dict(meta["config"])
+    old_size, actions = meta["obs_size"], meta["action_size"]
+    template = ppo.init_agent(jax.random.PRNGKey(0), ppo.make_networks(old_size, actions, config),
+                              old_size, config)
+    state = flax.serialization.from_bytes(
+        {"policy": template.policy, "value": template.value, "normalizer": template.normalizer},
+        (path / WEIGHTS_FILE).read_bytes())
+    new_size = observation_size(actions)
+    extra = new_size - old_size
+
+    def widen(params, key):
+        first = params["params"]["hidden_0"]
+        rows = COMMAND_INIT_STD * jax.random.normal(key, (extra, first["kernel"].shape[1]))
+        kernel = jnp.concatenate([first["kernel"], rows])
+        return {"params": {**params["params"], "hidden_0": {**first, "kernel": kernel}}}
+
+    norm = state["normalizer"]
+    count = float(norm.count.hi) * 2.0 ** 32 + float(norm.count.lo)
+    normalizer = norm.replace(
+        mean=jnp.concatenate([norm.mean, jnp.zeros(extra)]),
+        std=jnp.concatenate([norm.std, jnp.ones(extra)]),
+        summed_variance=jnp.concatenate([norm.summed_variance, jnp.full(extra, count)]))
+    fresh = ppo.init_agent(jax.random.PRNGKey(meta.get("seed", 0)),
+                           ppo.make_networks(new_size, actions, config), new_size, config)
+    return save_checkpoint(out, robot_id=meta["robot_id"], config=config, obs_size=new_size,
+                           action_size=actions, policy=widen(state["policy"], jax.random.PRNGKey(1)),
+                           value=fresh.value, normalizer=normalizer,
+                           reward_code=None, seed=meta.get("seed", 0),
+                           steps_done=meta.get("steps_done", 0), extra={"seeded_from": str(path)})
+
+
+def _resume_state(work: Path, robot_id: str, steps: int, seed: int) -> dict:
+    fresh = {"robot_id": robot_id, "steps": steps, "seed": seed, "steps_done": 0, "chunks": 0,
+             "wall_s": 0.0, "curve": []}
+    try:
+        state = json.loads((work / "state.json").read_text())
+    except (OSError, ValueError):
+        state = None
+    same_run = state and all(state.get(k) == fresh[k] for k in ("robot_id", "steps", "seed"))
+    if same_run and (work / "checkpoint").exists():
+        return state
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return fresh
+
+
+def _offset_progress(progress, done_before: int, total: int):
+    if progress is None:
+        return None
+
+    def report(p) -> None:
+        p.steps_done += done_before
+        p.total_steps = total
+        progress(p)
+
     return report
 
 
@@ -71,15 +172,57 @@ def _replace_dir(src: Path, dst: Path) -> None:
     src.rename(dst)
 
 
-def evaluate(checkpoint: Path, reward, seeds: int = 5) -> dict:
-    """Mean forward speed, distance, upright fraction and falls over a few 5 s rollouts."""
-    from tabrl_core.training.rollout import rollout_policy
+def standing_height(robot_id: str) -> float:
+    """The base's height in the robot's home pose (the zero of the height command)."""
+    from tabrl_core.training.env import RobotEnv
 
-    speeds, falls, upright = [], 0, []
-    for seed in range(seeds):
-        tr = rollout_policy(checkpoint, seconds=5.0, seed=seed, reward=reward)
-        speeds.append(float((tr.qpos[-1, 0] - tr.qpos[0, 0]) / max(tr.time[-1], 1e-9)))
-        falls += int(tr.fell)
-        upright.append(float(np.mean(tr.components.get("upright", np.ones(1)) > 0.8)))
-    return {"mean_forward_speed": float(np.mean(speeds)), "falls": falls, "rollouts": seeds,
-            "upright_fraction": float(np.mean(upright))}
+    env = RobotEnv(robot_id, nthread=1)
+    try:
+        return float(env.home_data.xpos[env.model.body(env.robot.base_body).id][2])
+    finally:
+        env.close()
+
+
+def evaluate(checkpoint: Path, seconds: float = 4.0) -> dict:
+    """Per evaluation command: the measured mean of each commanded axis against its target,
+    the mean absolute tracking error, and falls (all commands rolled out together)."""
+    from tabrl_core.training.checkpoint import load_checkpoint
+    from tabrl_core.training.rollout import rollout_policies
+    from tabrl_core.training.skills import command_box
+
+    ckpt = load_checkpoint(checkpoint)
+    box = command_box(ckpt.robot_id)
+    names = list(EVAL_COMMANDS)
+    commands = [tuple(box.clip(np.asarray(EVAL_COMMANDS[n], float))) for n in names]
+    trajectories = rollout_policies([ckpt] * len(names), seconds=seconds, commands=commands)
+    height0 = standing_height(ckpt.robot_id)
+    table = {}
+    for name, command, tr in zip(names, commands, trajectories):
+        measured = measured_command(tr, height0)
+        error = {axis: round(abs(measured[axis] - target), 3)
+                 for axis, target in zip(skills.COMMAND_AXES, command)}
+        table[name] = {"command": skills.command_dict(command), "measured": measured,
+                       "abs_error": error, "fell": bool(tr.fell)}
+    return {"commands": table, "falls": sum(r["fell"] for r in table.values()),
+            "rollouts": len(names)}
+
+
+def measured_command(tr, standing: float) -> dict[str, float]:
+    """What a rollout did, in command axes: mean heading-frame velocity, turning rate, height
+    offset, roll and pitch, over its second half (after it settles)."""
+    from tabrl_core.robots import get_robot, load_model
+    from tabrl_core.robots.model import base_poses
+
+    robot = get_robot(tr.robot_id)
+    position, rotation = base_poses(load_model(robot), robot.base_body, tr.qpos)
+    half = len(position) // 2
+    yaw = np.unwrap(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
+    velocity = np.gradient(position[:, :2], axis=0) * tr.fps
+    forward = np.cos(yaw) * velocity[:, 0] + np.sin(yaw) * velocity[:, 1]
+    lateral = -np.sin(yaw) * velocity[:, 0] + np.cos(yaw) * velocity[:, 1]
+    roll = np.arctan2(rotation[:, 2, 1], rotation[:, 2, 2])
+    pitch = np.arcsin(np.clip(-rotation[:, 2, 0], -1.0, 1.0))
+    mean = lambda x: round(float(np.mean(x[half:])), 3)  # noqa: E731
+    return {"vx": mean(forward), "vy": mean(lateral),
+            "yaw_rate": mean(np.gradient(yaw) * tr.fps), "height": mean(position[:, 2] - standing),
+            "roll": mean(roll), "pitch": mean(pitch)}

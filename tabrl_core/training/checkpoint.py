@@ -20,6 +20,7 @@ with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optiona
     from brax.training.acme import running_statistics
 
 from tabrl_core.training.config import TrainConfig
+from tabrl_core.training.env import OBS_LAYOUT
 
 WEIGHTS_FILE = "weights.msgpack"
 META_FILE = "checkpoint.json"
@@ -72,7 +73,7 @@ def save_checkpoint(path: Path, *, robot_id: str, config: TrainConfig, obs_size:
         jax.device_get({"policy": policy, "value": value, "normalizer": normalizer}))
     (tmp / WEIGHTS_FILE).write_bytes(weights)
     meta = {
-        "format": FORMAT_VERSION, "robot_id": robot_id, "config": config.to_dict(),
+        "format": FORMAT_VERSION, "obs_layout": OBS_LAYOUT, "robot_id": robot_id, "config": config.to_dict(),
         "obs_size": obs_size, "action_size": action_size, "seed": seed,
         "steps_done": steps_done, "reward_code": reward_code,
         "reward_sha256": hashlib.sha256(reward_code.encode()).hexdigest() if reward_code else None,
@@ -100,6 +101,13 @@ def load_checkpoint(path: Path | str) -> Checkpoint:
         raise CheckpointError(f"checkpoint {path} cannot be read: {exc}") from exc
     if hashlib.sha256(weights).hexdigest() != meta.get("weights_sha256"):
         raise CheckpointError(f"checkpoint {path} is corrupt: weights do not match their hash")
+    if meta.get("obs_layout") != OBS_LAYOUT:
+        robot = meta.get("robot_id", "ROBOT")
+        raise CheckpointError(
+            f"checkpoint {path} was trained on an older observation layout "
+            f"({meta.get('obs_layout', 'without the command vector')}; this TabRL uses "
+            f"{OBS_LAYOUT}); re-create it with `tabrl pretrain {robot}` if it is a base "
+            "policy, or train the approach again")
     try:
         config = TrainConfig.from_dict(meta["config"])
         networks = make_networks(meta["obs_size"], meta["action_size"], config)

@@ -41,10 +41,17 @@ class TrainConfig:
     """physics threads (0: all CPU cores)"""
     physics: str = "native"
     """physics engine: "native" (MuJoCo in C on CPU threads) or "mjx" (one jitted program, GPUs)"""
+    skill_search: bool = True
+    """before PPO, search the base policy's commands for the one each reward scores best"""
+    domain_randomization: bool = False
+    """randomise friction and base mass per environment and push the base now and then
+    (native physics only)"""
 
     def __post_init__(self):
         if self.physics not in ("native", "mjx"):
             raise ValueError(f'physics must be "native" or "mjx", not {self.physics!r}')
+        if self.domain_randomization and self.physics != "native":
+            raise ValueError("domain randomisation runs on native physics; turn it off for MJX")
 
     def with_(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
@@ -54,8 +61,27 @@ class TrainConfig:
 
     @staticmethod
     def from_dict(data: dict) -> "TrainConfig":
-        fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-        return TrainConfig(**fields)
+        return TrainConfig(**_fields(data))
+
+
+ADVANCED_FIELDS = ("learning_rate", "entropy_cost", "discounting", "gae_lambda",
+                   "clipping_epsilon", "num_epochs", "num_minibatches", "num_envs",
+                   "unroll_length", "domain_randomization", "skill_search")
+"""The TrainConfig fields the app's Advanced settings offer (defaults unchanged)."""
+
+
+def _fields(data: dict) -> dict:
+    unknown = sorted(set(data) - set(TrainConfig.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"unknown training settings {unknown}; known: "
+                         f"{', '.join(TrainConfig.__dataclass_fields__)}")
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+
+
+def configured(platform: str, steps: int, overrides: dict | None = None) -> TrainConfig:
+    """The default configuration for the platform and budget (`config_for`) with the run's
+    own settings (`overrides`, TrainConfig fields) on top; ValueError names unknown fields."""
+    return config_for(platform, steps).with_(**_fields(overrides or {}))
 
 
 def iterations_for(steps: int, config: TrainConfig) -> int:

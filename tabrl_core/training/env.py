@@ -8,6 +8,7 @@ the reward-contract state, the termination flags and the next observation.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -23,8 +24,19 @@ from tabrl_core.robots import RobotSpec, get_robot
 from tabrl_core.robots.model import home_data, load_spec
 
 STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS
+COMMAND_AXES = ("vx", "vy", "yaw_rate", "height", "roll", "pitch")
+"""The command vector at the end of every observation (see training/skills.py): planar velocity
+(m/s, heading frame), turning rate (rad/s), base height offset from standing (m), roll, pitch."""
+COMMAND_OBS_SCALE = (2.0, 2.0, 1.0, 10.0, 3.0, 3.0)
+"""Multiplies each command axis in the observation, so every axis spans about [-1, 1]."""
+OBS_LAYOUT = "command-v1"
+"""Checkpoints record the observation layout they were trained on; older ones cannot be used."""
 TOUCH_THRESHOLD_N = 1.0
 RESET_POOL_SIZE = 256
+FRICTION_RANGE = (0.6, 1.4)
+BASE_MASS_RANGE = (0.85, 1.15)
+PUSH_SPEED = 0.5  # m/s
+PUSH_INTERVAL_S = 2.0  # mean time between two pushes of one environment
 
 
 def load_env_model(robot: RobotSpec) -> tuple[mujoco.MjModel, "SensorLayout"]:
@@ -157,12 +169,36 @@ class RobotEnv:
             sensors[i] = data.sensordata
         return states, sensors
 
+    def randomize(self, batch: int, seed: int, variants: int = 16) -> None:
+        """Domain randomisation: environment b steps a copy of the model whose floor friction
+        and base mass are scaled by random factors (FRICTION_RANGE, BASE_MASS_RANGE)."""
+        rng = np.random.default_rng(seed)
+        base = self.model.body(self.robot.base_body).id
+        copies = []
+        for _ in range(variants):
+            model = copy.copy(self.model)
+            model.geom_friction = self.model.geom_friction * rng.uniform(*FRICTION_RANGE)
+            model.body_mass = self.model.body_mass.copy()
+            model.body_mass[base] *= rng.uniform(*BASE_MASS_RANGE)
+            copies.append(model)
+        self._models = [copies[b % variants] for b in range(batch)]
+
+    def push(self, states: np.ndarray, rows: np.ndarray, rng: np.random.Generator) -> None:
+        """Domain randomisation: add a random horizontal velocity (up to PUSH_SPEED) to the base
+        of the environments `rows`, in place (full-physics states)."""
+        if not len(rows):
+            return
+        free = self.model.jnt_type[0] == mujoco.mjtJoint.mjJNT_FREE
+        dofs = 2 if free else 1  # x and y of a free base; the first slide of a planar one
+        start = 1 + self.model.nq  # the state is [time, qpos, qvel, ...]
+        states[rows, start:start + dofs] += rng.uniform(-PUSH_SPEED, PUSH_SPEED, (len(rows), dofs))
+
     def physics_step(self, states: np.ndarray, ctrl: np.ndarray,
                      substeps: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Hold `ctrl` [B, nu] for one control period; returns the new states and sensors
         ([B, ...] after the period, or every physics substep [B, n_substeps, ...])."""
         batch = states.shape[0]
-        if len(self._models) != batch:
+        if len(self._models) != batch:  # unless randomize() made one model per environment
             self._models = [self.model] * batch
         controls = np.ascontiguousarray(np.repeat(ctrl[:, None, :], self.n_substeps, axis=1),
                                         dtype=np.float64)
@@ -181,7 +217,7 @@ class RobotEnv:
 
 def observation_size(n_joints: int) -> int:
     """Length of the observation vector built by `observe`."""
-    return 1 + 3 + 3 + 3 + 3 * n_joints + 4
+    return 1 + 3 + 3 + 3 + 3 * n_joints + 4 + len(COMMAND_AXES)
 
 
 def _quat_to_rpy_up(q: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -230,13 +266,16 @@ def terminated(c: EnvConstants, s: ContractState) -> jax.Array:
     return fell | blew_up
 
 
-def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array) -> jax.Array:
-    """The policy's observation: base height and motion, gravity, joints, last action, clocks."""
+def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array,
+            command: jax.Array) -> jax.Array:
+    """The policy's observation: base height and motion, gravity, joints, last action, clocks,
+    and the command [..., len(COMMAND_AXES)] it is asked to follow."""
     phase = 2.0 * jnp.pi * s.time[..., None] * jnp.array([1.0, 2.0])
+    command = jnp.broadcast_to(command, prev_action.shape[:-1] + (len(COMMAND_AXES),))
     obs = jnp.concatenate([
         s.base_height[..., None], s.base_lin_vel, s.base_ang_vel * 0.25, gravity,
         s.joint_pos - s.default_joint_pos, s.joint_vel * 0.05, prev_action,
-        jnp.sin(phase), jnp.cos(phase)], axis=-1)
+        jnp.sin(phase), jnp.cos(phase), command * jnp.array(COMMAND_OBS_SCALE)], axis=-1)
     return jnp.nan_to_num(jnp.clip(obs, -100.0, 100.0))
 
 

@@ -55,13 +55,14 @@ def take(pool: mjx.Data, rows: jax.Array) -> mjx.Data:
     return jax.tree_util.tree_map(lambda x: x[rows], pool)
 
 
-def _control_step(physics_step, env_step, agents, pool: mjx.Data, carry, _):
+def _control_step(physics_step, env_step, agents, pool: mjx.Data, commands, carry, _):
     out, data, key = carry
     data = physics_step(data, out.ctrl)
     key, rows_key, act_key = jax.random.split(key, 3)
     rows = jax.random.randint(rows_key, out.terminated.shape, 0, pool.sensordata.shape[0])
     no_reset = jnp.zeros(out.terminated.shape, bool)
-    new = env_step(agents, out.carry, data.sensordata, pool.sensordata[rows], no_reset, act_key)
+    new = env_step(agents, out.carry, data.sensordata, pool.sensordata[rows], commands, no_reset,
+                   act_key)
     done = new.terminated | new.truncated
 
     def restart(start, current):
@@ -70,14 +71,15 @@ def _control_step(physics_step, env_step, agents, pool: mjx.Data, carry, _):
     data = jax.tree_util.tree_map(restart, take(pool, rows), data)
     record = {"obs": out.obs, "raw_action": out.raw_action, "log_prob": out.log_prob,
               "logits": out.logits, "action": out.action, "prev_action": out.prev_action,
+              "command": new.command,
               "contract": new.contract, "terminated": new.terminated,
               "truncated": new.truncated, "done": done}
     return (new, data, key), record
 
 
 def _collect(physics_step, env_step, unroll_length: int, agents, out, data: mjx.Data,
-             pool: mjx.Data, key: jax.Array):
-    step = functools.partial(_control_step, physics_step, env_step, agents, pool)
+             pool: mjx.Data, commands: jax.Array, key: jax.Array):
+    step = functools.partial(_control_step, physics_step, env_step, agents, pool, commands)
     (out, data, _), transitions = jax.lax.scan(step, (out, data, key), None, length=unroll_length)
     return transitions, out, data
 
@@ -95,7 +97,8 @@ class MjxCollector:
         """Batched start states [B] from the pool rows `rows`."""
         return take(self.pool, jnp.asarray(rows))
 
-    def __call__(self, agents, out, data: mjx.Data, key: jax.Array):
+    def __call__(self, agents, out, data: mjx.Data, commands: jax.Array, key: jax.Array):
         """(transitions [T, B, ...] incl. the contract states, the last StepOutput, the MJX
-        states [B]) after `unroll_length` control steps from `out` and `data`."""
-        return self._collect(agents, out, data, self.pool, key)
+        states [B]) after `unroll_length` control steps from `out` and `data`; environments
+        that restart follow `commands` [B, C]."""
+        return self._collect(agents, out, data, self.pool, commands, key)

@@ -10,6 +10,8 @@ collection runs on MJX as one jitted program instead (mjx_collect.py; for GPUs).
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,22 +23,27 @@ import numpy as np
 
 from tabrl_core.paths import enable_jax_compilation_cache
 from tabrl_core.training import env as envlib
-from tabrl_core.training import mjx_collect, ppo
-from tabrl_core.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from tabrl_core.training import mjx_collect, ppo, skills
+from tabrl_core.training.checkpoint import (Checkpoint, CheckpointError, load_checkpoint,
+                                            save_checkpoint)
 from tabrl_core.training.config import TrainConfig, iterations_for
+from tabrl_core.training.resume import (ResumePoint, checkpoint_every_s, load_resume_point,
+                                        save_resume_point, signature)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class TrainProgress:
     """Reported after every iteration."""
 
-    iteration: int
+    iteration: int  # iterations of this call so far (a resumed population needs fewer)
     iterations: int
-    steps_done: int  # per approach
+    steps_done: list[int]  # per approach (resumed approaches may be ahead of fresh ones)
     total_steps: int  # per approach
     mean_return: list[float | None]
     components: list[dict[str, float]]
-    status: list[str]  # running, failed, done
+    status: list[str]  # running, failed, done (trained its full budget)
     errors: list[str | None]
     env_steps_per_s: float
     elapsed_s: float
@@ -52,6 +59,7 @@ class ApproachResult:
     checkpoint: Path | None = None
     metrics: dict = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
+    resumed_from: int | None = None  # steps of the resume point it continued from, if any
 
 
 class EnvCarry(NamedTuple):
@@ -61,6 +69,7 @@ class EnvCarry(NamedTuple):
     time: jax.Array  # [B]
     prev_action: jax.Array  # [B, A]
     episode_step: jax.Array  # [B]
+    command: jax.Array  # [B, C] the command each environment's policy follows
 
 
 class StepOutput(NamedTuple):
@@ -74,6 +83,7 @@ class StepOutput(NamedTuple):
     log_prob: jax.Array  # [B]
     logits: jax.Array  # [B, 2A]
     ctrl: jax.Array  # [B, nu]
+    command: jax.Array  # [B, C] the command in force during the step `contract` ends
     carry: EnvCarry
 
 
@@ -81,7 +91,8 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
     """The jitted per-control-step function: contract, termination, resets, observation, act."""
     layout, consts = env.layout, env.constants
 
-    def step(agents, carry: EnvCarry, sensors, reset_sensors, force_reset, key) -> StepOutput:
+    def step(agents, carry: EnvCarry, sensors, reset_sensors, reset_commands, force_reset,
+             key) -> StepOutput:
         time_now = carry.time + consts.dt
         contract, memory, _ = envlib.contract_state(layout, consts, sensors, carry.memory, time_now)
         term = envlib.terminated(consts, contract)
@@ -93,24 +104,27 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
         sensors = jnp.where(done[:, None], reset_sensors, sensors)
         current, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time_now)
         prev_action = jnp.where(done[:, None], 0.0, carry.prev_action)
-        obs = envlib.observe(current, gravity, prev_action)
+        command = jnp.where(done[:, None], reset_commands, carry.command)
+        obs = envlib.observe(current, gravity, prev_action, command)
         keys = jax.random.split(key, n_approaches)
         per_approach = obs.reshape((n_approaches, -1, obs.shape[-1]))
         sampled = jax.vmap(lambda agent, o, k: ppo.sample_actions(networks, agent, o, k))(
             agents, per_approach, keys)
         action, raw, log_prob, logits = [x.reshape((-1,) + x.shape[2:]) for x in sampled]
         new_carry = EnvCarry(memory=memory, time=time_now, prev_action=action,
-                             episode_step=jnp.where(done, 0, carry.episode_step + 1))
+                             episode_step=jnp.where(done, 0, carry.episode_step + 1),
+                             command=command)
         return StepOutput(contract, term, trunc, obs, prev_action, action, raw, log_prob, logits,
-                          envlib.action_to_ctrl(consts, action), new_carry)
+                          envlib.action_to_ctrl(consts, action), carry.command, new_carry)
 
     return jax.jit(step)
 
 
 def make_reward_fn(compiled_reward):
-    """jit(vmap(vmap(reward))) over [T, N] contract states; compiled per reward, small. Tracing
-    it never runs reward code: `fn` calls the program the sandbox exported after checking it
-    at this batch shape, under its time and memory limits."""
+    """jit(vmap(vmap(reward))) over [T, N] contract states (and commands, for a reward that
+    reads them); compiled per reward, small. Tracing it never runs reward code: `fn` calls the
+    program the sandbox exported after checking it at this batch shape, under its time and
+    memory limits."""
     return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
 
 
@@ -131,12 +145,14 @@ def base_policy_path(robot_id: str) -> Path:
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
                    n_approaches: int, seed: int, init: str | Path | Sequence[str | Path]
-                   ) -> tuple[ppo.AgentState, list[str]]:
-    """K learner states: copies of a trained policy or fresh ones, and where each came from.
+                   ) -> tuple[ppo.AgentState, list[str], list[Checkpoint | None]]:
+    """K learner states: copies of a trained policy or fresh ones, where each came from, and
+    the checkpoint each was copied from (None when fresh).
 
-    init="base": the robot's base policy when it has one that fits, else fresh; "scratch":
-    fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or CheckpointError).
-    A sequence gives each approach its own start.
+    init="base": the robot's base policy when it has one whose networks fit, else fresh;
+    "scratch": fresh; a checkpoint folder: fine-tune that checkpoint (it must fit, or
+    CheckpointError). A sequence gives each approach its own start. A checkpoint from before
+    the command-conditioned observation is refused with the fix (`load_checkpoint`).
     """
     inits = [init] * n_approaches if isinstance(init, (str, Path)) else list(init)
     if len(inits) != n_approaches:
@@ -144,14 +160,15 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
     starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
                           config, start) for k, start in zip(keys, inits)]
-    return _stack_agents([agent for agent, _ in starts]), [source for _, source in starts]
+    return (_stack_agents([agent for agent, _, _ in starts]),
+            [source for _, source, _ in starts], [ckpt for _, _, ckpt in starts])
 
 
 def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: TrainConfig,
-                init: str | Path) -> tuple[ppo.AgentState, str]:
+                init: str | Path) -> tuple[ppo.AgentState, str, Checkpoint | None]:
     """One learner: `fresh`, or `fresh` with the weights of the policy `init` names."""
     if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
-        return fresh, "scratch"
+        return fresh, "scratch", None
     path = base_policy_path(robot_id) if init == "base" else Path(init)
     start = load_checkpoint(path)
     fits = (start.robot_id == robot_id and start.obs_size == obs_size
@@ -159,31 +176,63 @@ def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: Tra
             and start.config.value_hidden == config.value_hidden)
     if not fits:
         if init == "base":
-            return fresh, "scratch"
+            return fresh, "scratch", None
         raise CheckpointError(f"checkpoint {path} is for {start.robot_id} with networks "
                               f"{start.config.policy_hidden}; cannot fine-tune it here")
     agent = fresh._replace(policy=start.policy, value=start.value, normalizer=start.normalizer)
-    return agent, "base" if init == "base" else str(path)
+    return agent, "base" if init == "base" else str(path), start
+
+
+def start_commands(robot_id: str, rewards: Sequence, starts: Sequence[Checkpoint | None],
+                   sources: Sequence[str], config: TrainConfig,
+                   seed: int) -> list[skills.SkillChoice]:
+    """The command each approach fine-tunes with: found by the skill search (all approaches
+    that start from the robot's base together), a checkpoint's own when it fine-tunes one,
+    else the robot's default."""
+    box = skills.command_box(robot_id)
+    choices = []
+    for start in starts:
+        command = tuple(start.meta.get("command", box.default)) if start else box.default
+        choices.append(skills.SkillChoice(command, None, skills.describe_command(command,
+                                                                                 robot_id)))
+    searched = [i for i, source in enumerate(sources) if source == "base"]
+    if searched and config.skill_search and box.searchable:
+        found = skills.search_commands(robot_id, starts[searched[0]],
+                                       [rewards[i] for i in searched], seed=seed)
+        for i, choice in zip(searched, found):
+            choices[i] = choice
+    return choices
 
 
 def train_population(robot_id: str, rewards: Sequence, steps: int, *, out_dirs: Sequence[Path],
                      seed: int = 0, config: TrainConfig | None = None,
                      progress: Callable[[TrainProgress], None] | None = None,
                      should_cancel: Callable[[], bool] | None = None,
-                     init: str | Path | Sequence[str | Path] = "base") -> list[ApproachResult]:
+                     init: str | Path | Sequence[str | Path] = "base",
+                     on_resume_point: Callable[[], None] | None = None,
+                     command_sampler: Callable | None = None) -> list[ApproachResult]:
     """Train one approach per compiled reward for `steps` env steps each; write checkpoints.
 
     `init`: "base" (the robot's base policy, when it has one), "scratch", or a checkpoint
-    folder to fine-tune; or a sequence of those, one per reward.
+    folder to fine-tune; or a sequence of those, one per reward. Each approach follows one
+    command (`start_commands`: the skill search picks it when starting from the base),
+    reported in its metrics as `start_command`; `command_sampler(rng, n) -> [n, C]` instead
+    draws a new command for every episode (pretraining a command-conditioned base, with
+    rewards that read the command).
 
     A reward that turns NaN or infinite fails its approach and the others go on. Cancelling
-    (should_cancel() true) stops within one iteration.
+    (should_cancel() true) stops within one iteration. Every approach's folder in `out_dirs`
+    gets a resume point at least every `resume.checkpoint_every_s()` seconds and when training
+    stops; an approach whose folder holds one made for the same code, budget and settings
+    continues from it (see resume.py) and is logged. `on_resume_point()` runs after each
+    write (the Modal function commits its Volume there).
     """
     config = config or TrainConfig()
     enable_jax_compilation_cache()
-    trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init)
+    trainer = _PopulationTrainer(robot_id, list(rewards), steps, config, seed, init,
+                                 command_sampler)
     try:
-        return trainer.run([Path(p) for p in out_dirs], progress, should_cancel)
+        return trainer.run([Path(p) for p in out_dirs], progress, should_cancel, on_resume_point)
     finally:
         trainer.env.close()
 
@@ -192,7 +241,8 @@ class _PopulationTrainer:
     """State of one population run; `run` is the training loop."""
 
     def __init__(self, robot_id, rewards, steps, config: TrainConfig, seed: int,
-                 init: str | Path | Sequence[str | Path]):
+                 init: str | Path | Sequence[str | Path],
+                 command_sampler: Callable | None = None):
         self.robot_id, self.rewards, self.steps, self.config, self.seed = (
             robot_id, rewards, steps, config, seed)
         self.k = len(rewards)
@@ -200,8 +250,14 @@ class _PopulationTrainer:
         self.env = envlib.RobotEnv(robot_id, nthread=config.nthread or None)
         self.action_size = self.env.n_joints
         self.networks = ppo.make_networks(self.env.obs_size, self.action_size, config)
-        self.agents, self.init_sources = initial_agents(
+        self.agents, self.init_sources, starts = initial_agents(
             robot_id, self.networks, self.env.obs_size, config, self.k, seed, init)
+        self.command_sampler = command_sampler
+        self.skills = ([] if command_sampler else
+                       start_commands(robot_id, rewards, starts, self.init_sources, config,
+                                      seed))
+        self.commands = (np.repeat(np.asarray([c.command for c in self.skills], np.float32),
+                                   self.n, axis=0) if self.skills else None)
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.update = ppo.make_population_update(self.networks, config)
@@ -209,6 +265,10 @@ class _PopulationTrainer:
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+        if config.domain_randomization:
+            self.env.randomize(self.k * self.n, seed)
+        self.push_chance = (self.env.robot.ctrl_dt / envlib.PUSH_INTERVAL_S
+                            if config.domain_randomization else 0.0)
         self.mjx = (mjx_collect.MjxCollector(self.env, self.pool_states, self.env_step,
                                              config.unroll_length)
                     if config.physics == "mjx" else None)
@@ -216,67 +276,117 @@ class _PopulationTrainer:
     def _reset_rows(self, batch: int) -> np.ndarray:
         return self.rng.integers(0, len(self.pool_states), batch)
 
-    def run(self, out_dirs, progress, should_cancel) -> list[ApproachResult]:
+    def _reset_commands(self, batch: int) -> jax.Array:
+        """[B, C] commands for environments that restart: each approach's own, or (pretraining)
+        fresh samples."""
+        if self.command_sampler is not None:
+            return jnp.asarray(self.command_sampler(self.rng, batch), jnp.float32)
+        return jnp.asarray(self.commands)
+
+    def run(self, out_dirs, progress, should_cancel, on_resume_point) -> list[ApproachResult]:
         k, n, cfg = self.k, self.n, self.config
         batch = k * n
         iterations = iterations_for(self.steps, cfg)
-        status = ["running"] * k
-        errors: list[str | None] = [None] * k
-        history: list[list[dict]] = [[] for _ in range(k)]
         returns = _ReturnTracker(k, n)
+        book = self._resume(out_dirs, iterations, returns)
         rows = self._reset_rows(batch)
         states = self.pool_states[rows].copy() if self.mjx is None else self.mjx.start(rows)
         carry = EnvCarry(
             memory=envlib.FootMemory(jnp.zeros((batch, self.env.n_feet)),
                                      jnp.ones((batch, self.env.n_feet))),
             time=jnp.zeros(batch), prev_action=jnp.zeros((batch, self.action_size)),
-            episode_step=jnp.zeros(batch, jnp.int32))
+            episode_step=jnp.zeros(batch, jnp.int32),
+            command=jnp.zeros((batch, len(envlib.COMMAND_AXES))))
         self.key, key = jax.random.split(self.key)
         out = self.env_step(self.agents, carry, jnp.asarray(self.pool_sensors[rows], jnp.float32),
                             jnp.asarray(self.pool_sensors[rows], jnp.float32),
-                            jnp.ones(batch, bool), key)
-        start = time.monotonic()
-        cancelled = False
-        for it in range(iterations):
+                            self._reset_commands(batch), jnp.ones(batch, bool), key)
+        start = last_saved = time.monotonic()
+        every_s = checkpoint_every_s()
+        passes = iterations - min(book.done)
+        cancelled, unsaved = False, False
+        for it in range(passes):
             if should_cancel is not None and should_cancel():
                 cancelled = True
                 break
-            if "running" not in status:  # every approach failed: nothing left to train
+            if "running" not in book.status:  # every approach failed or is done
                 break
             transitions, out, states = self._collect(out, states)
-            data, rewards, comps = self._evaluate_rewards(transitions, out.obs, status, errors)
+            data, rewards, comps = self._evaluate_rewards(transitions, out.obs, book.status,
+                                                          book.errors)
             returns.add(rewards, transitions["done"])
             self.key, update_key = jax.random.split(self.key)
-            active = jnp.asarray([s == "running" for s in status])
+            active = jnp.asarray([s == "running" for s in book.status])
             self.agents, _, finite = self.update(
                 self.agents, data, jax.random.split(update_key, k), active)
-            for i, ok in enumerate(np.asarray(finite)):
-                if status[i] == "running" and not ok:
-                    status[i], errors[i] = "failed", "training diverged: weights became NaN/inf"
-            steps_done = min((it + 1) * n * cfg.unroll_length, self.steps)
-            elapsed = time.monotonic() - start
-            mean_ret = returns.means()
-            for i in range(k):
-                history[i].append({"steps": steps_done, "mean_return": mean_ret[i],
-                                   "mean_reward": float(np.mean(rewards[i])),
-                                   "components": comps[i]})
+            book.advance(np.asarray(active), np.asarray(finite), returns.means(), rewards, comps,
+                         n * cfg.unroll_length, self.steps)
             if progress is not None:
+                elapsed = time.monotonic() - start
                 rate = (it + 1) * batch * cfg.unroll_length / max(elapsed, 1e-9)
                 progress(TrainProgress(
-                    iteration=it + 1, iterations=iterations, steps_done=steps_done,
-                    total_steps=self.steps, mean_return=mean_ret, components=comps,
-                    status=list(status), errors=list(errors), env_steps_per_s=rate,
-                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (iterations - it - 1)))
-        return self._finish(out_dirs, status, errors, history, cancelled, _steps_done(history))
+                    iteration=it + 1, iterations=passes, steps_done=book.steps(),
+                    total_steps=self.steps, mean_return=returns.means(), components=comps,
+                    status=list(book.status), errors=list(book.errors), env_steps_per_s=rate,
+                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (passes - it - 1)))
+            unsaved = True
+            if time.monotonic() - last_saved >= every_s:  # after the report, so the curve has it
+                self._save_resume_points(out_dirs, book, returns, on_resume_point)
+                last_saved, unsaved = time.monotonic(), False
+        if unsaved:  # a stopped worker's jobs continue from here when they run again
+            self._save_resume_points(out_dirs, book, returns, on_resume_point)
+        return self._finish(out_dirs, book, cancelled)
+
+    def _made_for(self, i: int) -> dict:
+        made_for = signature(self.robot_id, self.rewards[i].code, self.steps, self.seed,
+                             self.config, self.env.obs_size)
+        command = json.loads(json.dumps(self._command_meta(i)["command"], default=float))
+        return {**made_for, "command": command}
+
+    def _resume(self, out_dirs, iterations: int, returns: "_ReturnTracker") -> "_Book":
+        """The population's bookkeeping, with every approach that has a usable resume point in
+        its folder restored to it (learner, iterations, curve, status, recent returns) and the
+        random state of the most advanced one."""
+        template = _index_agent(self.agents, 0)
+        points = [load_resume_point(d, template, self._made_for(i)) for i, d in enumerate(out_dirs)]
+        book = _Book(self.k, iterations)
+        agents = []
+        for i, point in enumerate(points):
+            agents.append(point.agent if point else _index_agent(self.agents, i))
+            if point is not None:
+                book.restore(i, point)
+                returns.finished[i] = list(point.recent_returns)
+                log.info("resuming %s from step %d of %d (iteration %d of %d, %s)", out_dirs[i],
+                         point.steps_done, self.steps, point.iteration, iterations, point.status)
+        if any(points):
+            self.agents = _stack_agents(agents)
+            latest = max((p for p in points if p), key=lambda p: p.iteration)
+            self.key = latest.key
+            self.rng.bit_generator.state = latest.rng_state
+        return book
+
+    def _save_resume_points(self, out_dirs, book: "_Book", returns: "_ReturnTracker",
+                            on_resume_point) -> None:
+        for i, folder in enumerate(out_dirs):
+            point = ResumePoint(
+                iteration=book.done[i], steps_done=book.steps()[i], status=book.status[i],
+                error=book.errors[i], history=book.history[i],
+                recent_returns=returns.finished[i][-returns.window:],
+                agent=_index_agent(self.agents, i), key=self.key,
+                rng_state=self.rng.bit_generator.state)
+            save_resume_point(folder, point, self._made_for(i))
+        if on_resume_point is not None:
+            on_resume_point()
 
     def _collect(self, out: StepOutput, states):
         """Run `unroll_length` control steps; return the transitions, last output and states
         (native full-physics states [B, ...], or MJX data [B] with physics="mjx")."""
         if self.mjx is not None:
             self.key, key = jax.random.split(self.key)
-            return self.mjx(self.agents, out, states, key)
+            return self.mjx(self.agents, out, states, self._reset_commands(states.qpos.shape[0]),
+                            key)
         keep = {"obs": [], "raw_action": [], "log_prob": [], "logits": [], "action": [],
-                "prev_action": [],
+                "prev_action": [], "command": [],
                 "contract": [], "terminated": [], "truncated": [], "done": []}
         batch = states.shape[0]
         no_reset = jnp.zeros(batch, bool)
@@ -287,15 +397,20 @@ class _PopulationTrainer:
             keep["logits"].append(out.logits)
             keep["action"].append(out.action)
             keep["prev_action"].append(out.prev_action)
+            if self.push_chance:
+                self.env.push(states, np.nonzero(self.rng.random(batch) < self.push_chance)[0],
+                              self.rng)
             states, sensors = self.env.physics_step(states, np.asarray(out.ctrl, np.float64))
             rows = self._reset_rows(batch)
             self.key, key = jax.random.split(self.key)
             out = self.env_step(self.agents, out.carry, jnp.asarray(sensors, jnp.float32),
-                                jnp.asarray(self.pool_sensors[rows], jnp.float32), no_reset, key)
+                                jnp.asarray(self.pool_sensors[rows], jnp.float32),
+                                self._reset_commands(batch), no_reset, key)
             term, trunc = np.asarray(out.terminated), np.asarray(out.truncated)
             done = term | trunc
             states[done] = self.pool_states[rows[done]]
             keep["contract"].append(out.contract)
+            keep["command"].append(out.command)
             keep["terminated"].append(term)
             keep["truncated"].append(trunc)
             keep["done"].append(done)
@@ -311,13 +426,17 @@ class _PopulationTrainer:
             x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)  # [T, B, ...] -> [K, T, N, ...]
         contract = jax.tree_util.tree_map(per_approach, tr["contract"])
         action, prev_action = per_approach(tr["action"]), per_approach(tr["prev_action"])
+        command = per_approach(tr["command"])
         rewards, comps = [], []
         for i, fn in enumerate(self.reward_fns):
             total = jnp.zeros((tr["obs"].shape[0], n))
             means: dict[str, float] = {}
             if status[i] == "running":
                 s_i = jax.tree_util.tree_map(lambda x: x[i], contract)
-                total, parts = fn(s_i, action[i], prev_action[i])
+                args = (s_i, action[i], prev_action[i])
+                if getattr(self.rewards[i], "reads_command", False):
+                    args += (command[i],)
+                total, parts = fn(*args)
                 means = {name: float(jnp.mean(v)) for name, v in parts.items()}
                 if not bool(jnp.all(jnp.isfinite(total))):
                     bad = [name for name, v in means.items() if not np.isfinite(v)]
@@ -336,29 +455,80 @@ class _PopulationTrainer:
             last_observation=last_obs.reshape((k, n, -1)))
         return data, rewards, comps
 
-    def _finish(self, out_dirs, status, errors, history, cancelled, steps_done):
+    def _finish(self, out_dirs, book: "_Book", cancelled: bool) -> list[ApproachResult]:
         results = []
         for i, reward in enumerate(self.rewards):
-            if status[i] == "running":
-                status[i] = "cancelled" if cancelled else "succeeded"
+            status = book.status[i]
+            if status == "running":
+                status = "cancelled" if cancelled else "succeeded"
+            elif status == "done":
+                status = "succeeded"
+            steps_done = book.steps()[i]
             checkpoint = None
-            if status[i] == "succeeded":
+            if status == "succeeded":
                 agent = _index_agent(self.agents, i)
                 checkpoint = save_checkpoint(
                     Path(out_dirs[i]) / "checkpoint", robot_id=self.robot_id, config=self.config,
                     obs_size=self.env.obs_size, action_size=self.action_size,
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
-                    extra={"init": self.init_sources[i]})
-            last = history[i][-1] if history[i] else {}
+                    extra={"init": self.init_sources[i], "resumed_from": book.resumed_from[i],
+                           **self._command_meta(i)})
+            last = book.history[i][-1] if book.history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
-            results.append(ApproachResult(status=status[i], error=errors[i], checkpoint=checkpoint,
-                                          metrics=metrics, history=history[i]))
+            if self.skills:
+                metrics["start_command"] = self.skills[i].to_dict()
+            results.append(ApproachResult(status=status, error=book.errors[i], checkpoint=checkpoint,
+                                          metrics=metrics, history=book.history[i],
+                                          resumed_from=book.resumed_from[i]))
         return results
 
+    def _command_meta(self, i: int) -> dict:
+        """What a checkpoint records of its command: the one it follows, or (pretrained) the
+        robot's default, which rollouts use unless told otherwise."""
+        if not self.skills:
+            return {"command": list(skills.command_box(self.robot_id).default)}
+        return {"command": list(self.skills[i].command), "skill": self.skills[i].to_dict()}
 
-def _steps_done(history: list[list[dict]]) -> int:
-    return max((h[-1]["steps"] for h in history if h), default=0)
+
+class _Book:
+    """Per approach: status, error, iterations done, curve, and the resume point it came from."""
+
+    def __init__(self, k: int, iterations: int):
+        self.status = ["running"] * k
+        self.errors: list[str | None] = [None] * k
+        self.done = [0] * k
+        self.history: list[list[dict]] = [[] for _ in range(k)]
+        self.resumed_from: list[int | None] = [None] * k
+        self.iterations = iterations
+        self._steps = [0] * k
+
+    def restore(self, i: int, point: ResumePoint) -> None:
+        self.done[i], self._steps[i] = point.iteration, point.steps_done
+        self.history[i] = list(point.history)
+        self.resumed_from[i] = point.steps_done
+        self.status[i], self.errors[i] = point.status, point.error
+        if self.status[i] == "running" and self.done[i] >= self.iterations:
+            self.status[i] = "done"
+
+    def steps(self) -> list[int]:
+        return list(self._steps)
+
+    def advance(self, active, finite, mean_returns, rewards, comps, steps_per_iteration: int,
+                total_steps: int) -> None:
+        """Record one update: the active approaches did one more iteration (or diverged)."""
+        for i, was_active in enumerate(active):
+            if not was_active:
+                continue
+            if self.status[i] == "running" and not finite[i]:
+                self.status[i], self.errors[i] = "failed", "training diverged: weights became NaN/inf"
+            self.done[i] += 1
+            self._steps[i] = min(self.done[i] * steps_per_iteration, total_steps)
+            self.history[i].append({"steps": self._steps[i], "mean_return": mean_returns[i],
+                                    "mean_reward": float(np.mean(rewards[i])),
+                                    "components": comps[i]})
+            if self.status[i] == "running" and self.done[i] >= self.iterations:
+                self.status[i] = "done"
 
 
 class _ReturnTracker:

@@ -43,18 +43,30 @@ class Trajectory:
 
 
 def rollout_policy(checkpoint: Checkpoint | Path | str, seconds: float = 5.0, fps: int = 30,
-                   seed: int = 0, reward=None) -> Trajectory:
+                   seed: int = 0, reward=None, command: Sequence[float] | None = None
+                   ) -> Trajectory:
     """Run one policy's mode for `seconds` from a start state fixed by `seed`.
 
     `reward` (a CompiledReward) adds the per-frame reward and components; by default none.
+    `command` overrides the command the checkpoint follows (for a command-conditioned base).
     """
-    return rollout_policies([checkpoint], seconds, fps, seed, [reward])[0]
+    return rollout_policies([checkpoint], seconds, fps, seed, [reward],
+                            None if command is None else [command])[0]
+
+
+def checkpoint_command(checkpoint: Checkpoint) -> tuple[float, ...]:
+    """The command a checkpoint follows: the one it was fine-tuned with, or its robot's
+    default."""
+    from tabrl_core.training.skills import command_box
+
+    return tuple(checkpoint.meta.get("command", command_box(checkpoint.robot_id).default))
 
 
 def rollout_policies(checkpoints: Sequence[Checkpoint | Path | str], seconds: float = 5.0,
-                     fps: int = 30, seed: int = 0, rewards: Sequence | None = None
-                     ) -> list[Trajectory]:
-    """Roll out several policies of one robot together, each from the same start state."""
+                     fps: int = 30, seed: int = 0, rewards: Sequence | None = None,
+                     commands: Sequence[Sequence[float]] | None = None) -> list[Trajectory]:
+    """Roll out several policies of one robot together, each from the same start state, each
+    following its own command (`commands`, or each checkpoint's `checkpoint_command`)."""
     ckpts = [c if isinstance(c, Checkpoint) else load_checkpoint(c) for c in checkpoints]
     first = ckpts[0]
     for c in ckpts[1:]:
@@ -63,8 +75,10 @@ def rollout_policies(checkpoints: Sequence[Checkpoint | Path | str], seconds: fl
             raise ValueError(f"checkpoints {first.path} and {c.path} are for different robots "
                              "or network shapes; roll them out separately")
     env = envlib.RobotEnv(first.robot_id, nthread=1)
+    commands = np.asarray(commands if commands is not None
+                          else [checkpoint_command(c) for c in ckpts], np.float32)
     try:
-        return _rollout(env, ckpts, seconds, fps, seed, rewards or [None] * len(ckpts))
+        return _rollout(env, ckpts, seconds, fps, seed, rewards or [None] * len(ckpts), commands)
     finally:
         env.close()
 
@@ -78,9 +92,9 @@ def _act_fn(robot_id: str, obs_size: int, action_size: int, config):
     env.close()
 
     @jax.jit
-    def act(params, sensors, memory, time, prev_action):
+    def act(params, sensors, memory, time, prev_action, command):
         s, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time)
-        obs = envlib.observe(s, gravity, prev_action)
+        obs = envlib.observe(s, gravity, prev_action, command)
         action = jax.vmap(lambda norm, policy, o: ppo.deterministic_actions(
             networks, norm, policy, o))(params[0], params[1], obs)
         ctrl = envlib.action_to_ctrl(consts, action)
@@ -89,7 +103,8 @@ def _act_fn(robot_id: str, obs_size: int, action_size: int, config):
     return act
 
 
-def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards) -> list[Trajectory]:
+def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards,
+             commands: np.ndarray) -> list[Trajectory]:
     k = len(ckpts)
     stack = lambda *xs: jax.tree_util.tree_map(lambda *ys: jnp.stack(ys), *xs)  # noqa: E731
     params = (stack(*[c.normalizer for c in ckpts]), stack(*[c.policy for c in ckpts]))
@@ -107,7 +122,7 @@ def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards) -> list[T
     for step in range(n_steps):
         s, term, action, ctrl, memory = act(params, jnp.asarray(sensors, jnp.float32), memory,
                                             jnp.full((k,), step * env.robot.ctrl_dt),
-                                            prev_action)
+                                            prev_action, jnp.asarray(commands))
         step_states.append(s)
         if step > 0:
             fell |= np.asarray(term) & (alive > step)

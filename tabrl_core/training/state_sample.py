@@ -6,9 +6,9 @@ random actions, and saturated bang-bang actions (every joint at -1 or +1), which
 fall and lift its feet; plus an episode's first step (clock, velocities and actions at 0) and
 edge states derived from rollout states (upside down, base on the floor, every foot in the air,
 every action at +-1); clocks are spread over a whole episode. Each state carries the kind it
-is, for error messages. The sample is computed once per robot and cached under
-TABRL_HOME/cache/reward-states; a contract without a catalogued robot gets the edge states
-around synthetic ones.
+is, for error messages. The sample is computed once per robot and cached (paths.cache_dir:
+TABRL_HOME/cache/reward-states by default); a contract without a catalogued robot gets the
+edge states around synthetic ones.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tabrl_core.paths import subdir
+from tabrl_core.paths import cache_dir
 from tabrl_core.rewards.contract import FIELD_NAMES, LIMITS, ContractState, RobotContract
 
 SAMPLE_VERSION = 4  # bump when the recipe below changes, so cached samples are remade
@@ -30,7 +30,8 @@ ROLLOUT_STEPS = 48
 EDGE_EACH = 16  # states of each edge kind
 EPISODE_MAX_S = 10.0  # the longest episode a trainer runs (pretraining's); clocks span it
 KINDS = ("an episode's first step", "a rollout of the base policy",
-         "a rollout with random actions", "a rollout with saturated actions (each joint at -1 or 1)",
+         "a rollout with random actions",
+         "a rollout with saturated actions (each joint at -1 or 1)",
          "an upside-down robot", "a robot with its base on the floor",
          "a state with every foot in the air", "a step with every action at -1 or 1")
 
@@ -70,7 +71,7 @@ def state_sample(contract: RobotContract) -> StateSample:
 def _cache_path(contract: RobotContract) -> Path:
     key = json.dumps([SAMPLE_VERSION, LIMITS.trainer_batch, dataclasses.asdict(contract)])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return subdir("cache/reward-states") / f"{contract.robot_id}-{digest}.npz"
+    return cache_dir("reward-states") / f"{contract.robot_id}-{digest}.npz"
 
 
 def _load(path: Path) -> StateSample:

@@ -27,6 +27,14 @@ def _marker(robot_id: str, sizes: tuple[int, ...]) -> Path:
     return jax_cache_dir() / f"tabrl-warm-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
+# Any reward compiles the same programs (rewards run outside them); this one is small and valid.
+WARMUP_REWARD = """
+def reward(s, a, prev_a):
+    upright = s.upright
+    return upright, {"upright": upright}
+"""
+
+
 def start_background_warmup(robot_id: str = "go1", sizes: tuple[int, ...] = POPULATION_SIZES
                             ) -> subprocess.Popen | None:
     """Warm the cache in a detached process unless it is warm already (or TABRL_WARMUP=0);
@@ -43,12 +51,11 @@ def start_background_warmup(robot_id: str = "go1", sizes: tuple[int, ...] = POPU
 def warm(robot_id: str = "go1", sizes: tuple[int, ...] = POPULATION_SIZES) -> None:
     """Compile (or load from the cache) the programs a batch of each size runs."""
     from tabrl_core.rewards import compile_reward
-    from tabrl_core.training.base_policy import BASE_REWARD
     from tabrl_core.training.config import TrainConfig
     from tabrl_core.training.population import train_population
     from tabrl_core.training.rollout import rollout_policies
 
-    reward = compile_reward(BASE_REWARD, robot_id)
+    reward = compile_reward(WARMUP_REWARD, robot_id)
     config = TrainConfig()
     one_iteration = config.num_envs * config.unroll_length
     with tempfile.TemporaryDirectory(prefix="tabrl-warmup-") as tmp:

@@ -1,0 +1,297 @@
+"""Skills: the command a base policy follows, the reward that teaches it, and the search that
+picks, for each approach's reward, the command whose behaviour that reward likes best.
+
+A command-conditioned policy sees a command vector (COMMAND_AXES) at the end of its observation:
+planar velocity, turning rate, a base-height offset from standing, roll and pitch. Pretraining
+(`tabrl pretrain ROBOT`) samples commands from the robot's `CommandBox` and rewards tracking
+them (`command_tracking_reward`); fine-tuning holds one command per approach, which
+`search_commands` finds before PPO with a cross-entropy search over the box: all approaches and
+candidates in one batched rollout of the base policy, each scored by its approach's own reward.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from tabrl_core.training import env as envlib
+from tabrl_core.training import ppo
+from tabrl_core.training.checkpoint import Checkpoint
+from tabrl_core.training.env import COMMAND_AXES
+
+COMMAND_UNITS = ("m/s", "m/s", "rad/s", "m", "rad", "rad")
+
+
+@dataclass(frozen=True)
+class CommandBox:
+    """The commands a robot's base policy is trained on, per axis of COMMAND_AXES."""
+
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    default: tuple[float, ...]  # what the base policy does when nothing else is asked
+
+    @property
+    def searchable(self) -> bool:
+        """False for robots without commands (every axis fixed)."""
+        return any(h > lo for lo, h in zip(self.low, self.high))
+
+    def clip(self, commands: np.ndarray) -> np.ndarray:
+        return np.clip(commands, self.low, self.high)
+
+
+def _box(low, high, default) -> CommandBox:
+    return CommandBox(tuple(map(float, low)), tuple(map(float, high)), tuple(map(float, default)))
+
+
+NO_COMMAND = _box([0] * 6, [0] * 6, [0] * 6)
+COMMAND_BOXES: dict[str, CommandBox] = {
+    # vx, vy, yaw_rate, height offset, roll, pitch
+    "go1": _box([-0.6, -0.4, -1.5, -0.08, -0.25, -0.25], [0.8, 0.4, 1.5, 0.03, 0.25, 0.25],
+                [0.5, 0, 0, 0, 0, 0]),
+    "ant": _box([-0.8, -0.8, -1.5, -0.1, 0, 0], [0.8, 0.8, 1.5, 0.05, 0, 0], [0.5, 0, 0, 0, 0, 0]),
+    "half_cheetah": _box([-1.5, 0, 0, -0.1, 0, -0.6], [3.0, 0, 0, 0.1, 0, 0.6],
+                         [1.5, 0, 0, 0, 0, 0]),
+    "op3": _box([-0.2, -0.1, -0.8, -0.03, 0, 0], [0.3, 0.1, 0.8, 0.0, 0, 0], [0.2, 0, 0, 0, 0, 0]),
+    "humanoid": _box([-0.3, -0.2, -0.8, -0.1, 0, 0], [0.8, 0.2, 0.8, 0.0, 0, 0],
+                     [0.5, 0, 0, 0, 0, 0]),
+}
+
+
+def command_box(robot_id: str) -> CommandBox:
+    """The robot's command box (NO_COMMAND for robots without a command-conditioned base)."""
+    return COMMAND_BOXES.get(robot_id, NO_COMMAND)
+
+
+def describe_command(command: Sequence[float], robot_id: str) -> str:
+    """Plain words for a command, e.g. "backward 0.40 m/s, turn left 0.50 rad/s"."""
+    box = command_box(robot_id)
+    if not box.searchable:
+        return "no command"
+    vx, vy, yaw, height, roll, pitch = (float(c) for c in command)
+    parts = []
+    if abs(vx) >= 0.05:
+        parts.append(f"{'forward' if vx > 0 else 'backward'} {abs(vx):.2f} m/s")
+    if abs(vy) >= 0.05:
+        parts.append(f"sideways {'left' if vy > 0 else 'right'} {abs(vy):.2f} m/s")
+    if abs(yaw) >= 0.1:
+        parts.append(f"turn {'left' if yaw > 0 else 'right'} {abs(yaw):.2f} rad/s")
+    if abs(height) >= 0.01:
+        parts.append(f"{'higher' if height > 0 else 'lower'} {abs(height):.2f} m")
+    if abs(roll) >= 0.05:
+        parts.append(f"roll {'right' if roll > 0 else 'left'} {abs(roll):.2f} rad")
+    if abs(pitch) >= 0.05:
+        parts.append(f"pitch {'nose down' if pitch > 0 else 'nose up'} {abs(pitch):.2f} rad")
+    return ", ".join(parts) or "stand still"
+
+
+def command_dict(command: Sequence[float]) -> dict[str, float]:
+    return {axis: round(float(v), 4) for axis, v in zip(COMMAND_AXES, command)}
+
+
+def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.ndarray:
+    """n commands [n, 6] for pretraining, locomotion first: half move along one axis (forward
+    or backward twice as often as sideways or turning), a quarter combine the three, and the
+    rest stand still or hold a posture standing still."""
+    low, high = np.asarray(box.low), np.asarray(box.high)
+    uniform = rng.uniform(low, high, (n, len(COMMAND_AXES)))
+    kind = rng.choice(4, n, p=[0.5, 0.25, 0.15, 0.1])
+    rows = np.arange(n)
+    single = np.zeros_like(uniform)
+    axis = rng.choice(3, n, p=[0.5, 0.25, 0.25])
+    single[rows, axis] = uniform[rows, axis]
+    moving = np.where(np.arange(6) < 3, uniform, 0.0)
+    posture = np.where(np.arange(6) >= 3, uniform, 0.0)
+    commands = np.select([kind[:, None] == k for k in range(3)],
+                         [single, moving, np.zeros_like(uniform)], posture)
+    return box.clip(commands).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class CommandReward:
+    """A reward that also reads the command: `fn(s, a, prev_a, command) -> (total, parts)`."""
+
+    robot_id: str
+    components: tuple[str, ...]
+    fn: Callable
+    code: str | None = None
+    reads_command = True
+
+
+def command_tracking_reward(robot_id: str, standing_height: float) -> CommandReward:
+    """The pretraining reward: track the commanded velocity, turn rate, height and lean, with a
+    steady gait and small penalties, so staying up always pays (in the style of MuJoCo
+    Playground's Go1 joystick task)."""
+
+    def fn(s, a, prev_a, command):
+        vx, vy, yaw, height, roll, pitch = (command[..., i] for i in range(6))
+        parts = {
+            # Wide kernels (as Playground's joystick): slowing down already pays when the
+            # command is to go the other way, so the gradient leads there.
+            "track_lin_vel": jnp.exp(-(jnp.square(s.base_lin_vel[0] - vx)
+                                       + jnp.square(s.base_lin_vel[1] - vy)) / 0.25),
+            "track_yaw_rate": jnp.exp(-jnp.square(s.base_ang_vel[2] - yaw) / 0.5),
+            "track_height": jnp.exp(-jnp.square(s.base_height - standing_height - height)
+                                    / 0.001),
+            "track_lean": jnp.exp(-(jnp.square(s.base_rpy[0] - roll)
+                                    + jnp.square(s.base_rpy[1] - pitch)) / 0.02),
+            # Linear errors too: far from the command the kernels above are flat, these are not.
+            "lin_vel_error": jnp.abs(s.base_lin_vel[0] - vx) + jnp.abs(s.base_lin_vel[1] - vy),
+            "yaw_rate_error": jnp.abs(s.base_ang_vel[2] - yaw),
+            "upright": s.upright,
+            "foot_steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3)
+                                  * s.first_contact),
+            "action_rate": jnp.sum(jnp.square(a - prev_a)),
+            "torque": jnp.sum(jnp.square(s.joint_torque)),
+            "pose": jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos)),
+        }
+        moving = jnp.abs(vx) + jnp.abs(vy) + jnp.abs(yaw) > 0.05
+        total = (2.0 * parts["track_lin_vel"] + 1.0 * parts["track_yaw_rate"]
+                 + 0.5 * parts["track_height"] + 0.5 * parts["track_lean"]
+                 - 1.0 * parts["lin_vel_error"] - 0.3 * parts["yaw_rate_error"]
+                 + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["foot_steps"]
+                 - 0.02 * parts["action_rate"] - 0.0002 * parts["torque"]
+                 - 0.03 * parts["pose"])
+        return total, parts
+
+    names = ("track_lin_vel", "track_yaw_rate", "track_height", "track_lean", "lin_vel_error",
+             "yaw_rate_error", "upright",
+             "foot_steps", "action_rate", "torque", "pose")
+    return CommandReward(robot_id, names, fn)
+
+
+@dataclass(frozen=True)
+class SkillChoice:
+    """The command an approach starts fine-tuning from, and how its reward scored it."""
+
+    command: tuple[float, ...]
+    score: float | None  # the reward's mean per control step on the search rollouts
+    label: str
+    note: str | None = None  # e.g. why the default command was used
+
+    def to_dict(self) -> dict:
+        return {"command": command_dict(self.command), "label": self.label,
+                "score": self.score, "note": self.note}
+
+
+@functools.lru_cache(maxsize=8)
+def _search_step(robot_id: str, obs_size: int, action_size: int, config):
+    """Jitted: one control step of ONE policy over a batch of envs with per-env commands."""
+    networks = ppo.make_networks(obs_size, action_size, config)
+    env = envlib.RobotEnv(robot_id, nthread=1)
+    layout, consts = env.layout, env.constants
+    env.close()
+
+    @jax.jit
+    def step(normalizer, policy, sensors, memory, time, prev_action, command):
+        s, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time)
+        obs = envlib.observe(s, gravity, prev_action, command)
+        action = ppo.deterministic_actions(networks, normalizer, policy, obs)
+        return s, envlib.terminated(consts, s), action, envlib.action_to_ctrl(consts, action), \
+            memory
+
+    return step
+
+
+def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence,
+                       commands: np.ndarray, *, seconds: float, seed: int) -> np.ndarray:
+    """Mean reward per control step [K, C] of approach k's reward on the base policy's rollout
+    under command [k, c]; a rollout that falls scores its steps up to the fall plus zeros."""
+    k, c, _ = commands.shape
+    batch = k * c
+    step = _search_step(env.robot.id, base.obs_size, base.action_size, base.config)
+    start_states, start_sensors = env.reset_pool(seed, size=1)
+    states = np.repeat(start_states, batch, axis=0)
+    sensors = np.repeat(start_sensors, batch, axis=0)
+    memory = envlib.FootMemory(jnp.zeros((batch, env.n_feet)), jnp.ones((batch, env.n_feet)))
+    prev_action = jnp.zeros((batch, env.n_joints))
+    flat = jnp.asarray(commands.reshape(batch, -1), jnp.float32)
+    n_steps = max(2, round(seconds / env.robot.ctrl_dt))
+    contracts, actions, prev_actions, alive = [], [], [], []
+    living = np.ones(batch, bool)
+    for t in range(n_steps):
+        s, term, action, ctrl, memory = step(base.normalizer, base.policy,
+                                             jnp.asarray(sensors, jnp.float32), memory,
+                                             jnp.full((batch,), t * env.robot.ctrl_dt),
+                                             prev_action, flat)
+        if t > 0:
+            living &= ~np.asarray(term)
+            contracts.append(s)
+            actions.append(prev_action)
+            alive.append(living.copy())
+        prev_actions.append(prev_action)
+        prev_action = action
+        states, sensors = env.physics_step(states, np.asarray(ctrl, np.float64))
+        bad = ~np.all(np.isfinite(states), axis=1)
+        living &= ~bad
+        states[bad], sensors[bad] = start_states[0], start_sensors[0]
+    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts)  # [T, B]
+    acts = jnp.stack(actions)
+    prevs = jnp.stack(prev_actions[:-1])
+    mask = np.stack(alive)  # [T, B]
+    scores = np.full((k, c), -np.inf)
+    for i, reward in enumerate(rewards):
+        rows = slice(i * c, (i + 1) * c)
+        pick = lambda x: x[:, rows]  # noqa: E731
+        total, _ = jax.vmap(jax.vmap(reward.fn))(jax.tree_util.tree_map(pick, stacked),
+                                                 pick(acts), pick(prevs))
+        total = np.where(mask[:, rows], np.asarray(total, np.float64), 0.0)
+        per_step = total.sum(axis=0) / len(total)
+        scores[i] = np.where(np.isfinite(per_step), per_step, -np.inf)
+    return scores
+
+
+def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed: int = 0,
+                    candidates: int = 24, rounds: int = 2, elites: int = 6,
+                    seconds: float = 1.5, score: Callable | None = None) -> list[SkillChoice]:
+    """For each reward, the command of the base policy it scores best: a cross-entropy search
+    over the robot's command box, `rounds` rounds of `candidates` commands per approach, all
+    rolled out together for `seconds` from one start state. An approach whose reward is never
+    finite keeps the box's default command, with a note saying so. `score(commands [K, C, 6])
+    -> [K, C]` replaces the rollouts (the base policy's rollouts scored by each reward)."""
+    box = command_box(robot_id)
+    default = np.asarray(box.default)
+    if not box.searchable or not rewards:
+        return [SkillChoice(box.default, None, describe_command(default, robot_id))
+                for _ in rewards]
+    rng = np.random.default_rng(seed)
+    k = len(rewards)
+    low, high = np.asarray(box.low), np.asarray(box.high)
+    mean = np.tile(default, (k, 1))
+    std = np.tile((high - low) / 2, (k, 1))
+    best = np.tile(default, (k, 1))
+    best_score = np.full(k, -np.inf)
+    env = envlib.RobotEnv(robot_id) if score is None else None
+    if score is None:
+        score = functools.partial(_candidate_returns, env, base, rewards, seconds=seconds,
+                                  seed=seed)
+    try:
+        for _ in range(rounds):
+            cands = box.clip(mean[:, None, :] + std[:, None, :] * rng.standard_normal(
+                (k, candidates, len(COMMAND_AXES))))
+            cands[:, 0] = box.clip(mean)  # the incumbent is always re-scored
+            scores = score(cands)
+            for i in range(k):
+                order = np.argsort(-scores[i])
+                if np.isfinite(scores[i, order[0]]) and scores[i, order[0]] > best_score[i]:
+                    best_score[i], best[i] = scores[i, order[0]], cands[i, order[0]]
+                top = cands[i, order[:elites]][np.isfinite(scores[i, order[:elites]])]
+                if len(top):
+                    mean[i], std[i] = top.mean(axis=0), top.std(axis=0) + 0.05 * (high - low)
+    finally:
+        if env is not None:
+            env.close()
+    choices = []
+    for i in range(k):
+        if np.isfinite(best_score[i]):
+            choices.append(SkillChoice(tuple(float(v) for v in best[i]), float(best_score[i]),
+                                       describe_command(best[i], robot_id)))
+        else:
+            choices.append(SkillChoice(box.default, None, describe_command(default, robot_id),
+                                       note="no command gave this reward a finite return; "
+                                            "starting from the base's default command"))
+    return choices

@@ -1,0 +1,227 @@
+"""Skills: the command-conditioned observation, base policies that follow commands, the search
+that picks each reward's command, solver settings per robot, budgets and Advanced settings."""
+
+from __future__ import annotations
+
+import json
+
+import jax.numpy as jnp
+import mujoco
+import numpy as np
+import pytest
+
+from tabrl_core.budgets import budget_options, check_steps
+from tabrl_core.rewards import compile_rewards
+from tabrl_core.robots import get_robot, load_model, robot_ids
+from tabrl_core.training import CheckpointError, TrainConfig, load_checkpoint, train_population
+from tabrl_core.training import env as envlib
+from tabrl_core.training import ppo, skills
+from tabrl_core.training.base_policy import seed_checkpoint
+from tabrl_core.training.checkpoint import META_FILE, save_checkpoint
+from tabrl_core.training.config import configured
+from tabrl_core.training.population import base_policy_path
+from tabrl_core.training.rollout import rollout_policies
+
+TINY = TrainConfig(num_envs=4, unroll_length=8, num_minibatches=2, num_epochs=2)
+FORWARD = """
+def reward(s, a, prev_a):
+    v = s.base_lin_vel[0]
+    return v, {"velocity": v}
+"""
+BACKWARD = FORWARD.replace("v = s.base_lin_vel[0]", "v = -s.base_lin_vel[0]")
+TURN_RIGHT = """
+def reward(s, a, prev_a):
+    w = -s.base_ang_vel[2]
+    return w, {"turn": w}
+"""
+
+
+def test_observation_ends_with_the_scaled_command():
+    env = envlib.RobotEnv("go1", nthread=1)
+    try:
+        sensors = jnp.asarray(env.reset_pool(0, size=2)[1], jnp.float32)
+        memory = envlib.FootMemory(jnp.zeros((2, env.n_feet)), jnp.ones((2, env.n_feet)))
+        s, _, gravity = envlib.contract_state(env.layout, env.constants, sensors, memory,
+                                              jnp.zeros(2))
+        command = jnp.asarray([[-0.4, 0.1, 0.5, -0.05, 0.2, -0.1]] * 2)
+        obs = envlib.observe(s, gravity, jnp.zeros((2, env.n_joints)), command)
+    finally:
+        env.close()
+    n = len(envlib.COMMAND_AXES)
+    assert obs.shape == (2, envlib.observation_size(12)) and env.obs_size == obs.shape[1]
+    np.testing.assert_allclose(obs[:, -n:], command * jnp.asarray(envlib.COMMAND_OBS_SCALE),
+                               rtol=1e-6)
+    same = envlib.observe(s, gravity, jnp.zeros((2, 12)), jnp.zeros((2, n)))
+    np.testing.assert_array_equal(obs[:, :-n], same[:, :-n])
+
+
+def test_command_boxes_words_and_samples():
+    box = skills.command_box("go1")
+    assert box.searchable and not skills.command_box("reacher").searchable
+    assert skills.describe_command((-0.4, 0, 0, 0, 0, 0), "go1") == "backward 0.40 m/s"
+    assert skills.describe_command((0, -0.3, 1.0, 0, 0, 0), "go1") == \
+        "sideways right 0.30 m/s, turn left 1.00 rad/s"
+    samples = skills.sample_commands(np.random.default_rng(0), box, 2000)
+    assert np.all(samples >= np.asarray(box.low) - 1e-6)
+    assert np.all(samples <= np.asarray(box.high) + 1e-6)
+    assert np.any(np.all(samples == 0, axis=1))  # standing still is practised too
+    assert samples[:, 0].min() < -0.3 and samples[:, 0].max() > 0.5  # both directions
+
+
+def _old_layout_checkpoint(tmp_path):
+    """A checkpoint as TabRL wrote them before the command vector: 6 inputs fewer, no layout."""
+    size = envlib.observation_size(12) - len(envlib.COMMAND_AXES)
+    networks = ppo.make_networks(size, 12, TINY)
+    import jax
+    agent = ppo.init_agent(jax.random.PRNGKey(3), networks, size, TINY)
+    path = save_checkpoint(tmp_path / "old", robot_id="go1", config=TINY, obs_size=size,
+                           action_size=12, policy=agent.policy, value=agent.value,
+                           normalizer=agent.normalizer, reward_code=None, seed=0, steps_done=0)
+    meta = json.loads((path / META_FILE).read_text())
+    del meta["obs_layout"]
+    (path / META_FILE).write_text(json.dumps(meta))
+    return path, networks, agent
+
+
+def test_an_old_layout_checkpoint_is_refused_with_the_fix(tmp_path):
+    path, _, _ = _old_layout_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError) as err:
+        load_checkpoint(path)
+    assert str(path) in str(err.value) and "tabrl pretrain go1" in str(err.value)
+
+
+def test_seeding_widens_an_old_checkpoint_that_acts_as_before_on_a_zero_command(tmp_path):
+    path, networks, agent = _old_layout_checkpoint(tmp_path)
+    new = load_checkpoint(seed_checkpoint(path, tmp_path / "new"))
+    assert new.obs_size == envlib.observation_size(12)
+    n = len(envlib.COMMAND_AXES)
+    obs = np.random.default_rng(0).normal(size=(5, new.obs_size)).astype(np.float32)
+    obs[:, -n:] = 0.0
+    new_networks = ppo.make_networks(new.obs_size, 12, TINY)
+    before = ppo.deterministic_actions(networks, agent.normalizer, agent.policy, obs[:, :-n])
+    after = ppo.deterministic_actions(new_networks, new.normalizer, new.policy, obs)
+    np.testing.assert_allclose(before, after, atol=1e-5)
+    obs[:, -n] = 1.0  # a command already moves the widened policy a little
+    moved = ppo.deterministic_actions(new_networks, new.normalizer, new.policy, obs)
+    assert 0 < float(np.max(np.abs(moved - after))) < 0.5
+
+
+def test_the_cross_entropy_search_finds_each_rewards_best_command():
+    targets = np.asarray([[-0.45, 0, 0, 0, 0, 0], [0.3, 0.2, -1.0, 0, 0, 0]])
+
+    def score(cands):  # a reward per approach that peaks at its target command
+        return -np.sum(np.square(cands - targets[:, None, :]), axis=-1)
+
+    back, mixed = skills.search_commands("go1", None, [None, None], score=score, rounds=4)
+    np.testing.assert_allclose(back.command, targets[0], atol=0.12)
+    np.testing.assert_allclose(mixed.command, targets[1], atol=0.25)
+    assert back.label.startswith("backward") and back.score <= 0
+
+
+def test_the_search_rolls_out_the_base_and_scores_with_each_reward():
+    """On the shipped Go1 base: every candidate command is rolled out and scored, a forward
+    reward's best score is its velocity, and opposite rewards see opposite signs."""
+    rewards = compile_rewards([BACKWARD, FORWARD], "go1")
+    base = load_checkpoint(base_policy_path("go1"))
+    env = envlib.RobotEnv("go1")
+    try:
+        commands = np.tile(np.asarray(skills.command_box("go1").default), (2, 3, 1))
+        scores = skills._candidate_returns(env, base, rewards, commands, seconds=1.0, seed=0)
+    finally:
+        env.close()
+    assert scores.shape == (2, 3) and np.all(np.isfinite(scores))
+    np.testing.assert_allclose(scores[0], -scores[1], rtol=1e-5)
+    choices = skills.search_commands("go1", base, rewards, rounds=1, candidates=4)
+    assert all(c.score is not None and c.note is None for c in choices)
+
+
+def test_skill_search_falls_back_when_no_command_is_finite():
+    never_finite = """
+def reward(s, a, prev_a):
+    bad = jnp.log(s.upright - 2.0)
+    return bad, {"bad": bad}
+"""
+    from tabrl_core.rewards.compiler import CompiledReward
+    from tabrl_core.rewards.validator import validate
+    from tabrl_core.rewards.runtime import build_fn
+
+    checked = validate(never_finite)  # valid syntax; NaN on every state (never traced here)
+    reward = CompiledReward(never_finite, "go1", "x", checked.components, build_fn(checked))
+    base = load_checkpoint(base_policy_path("go1"))
+    (choice,) = skills.search_commands("go1", base, [reward], rounds=1, candidates=4)
+    assert choice.command == skills.command_box("go1").default
+    assert choice.score is None and "default command" in choice.note
+
+
+def test_fine_tuning_follows_the_searched_command(tmp_path):
+    rewards = compile_rewards([BACKWARD], "go1")
+    result, = train_population("go1", rewards, 32, out_dirs=[tmp_path / "a"], config=TINY)
+    start = result.metrics["start_command"]
+    assert start["score"] is not None and start["label"]
+    meta = load_checkpoint(result.checkpoint).meta
+    np.testing.assert_allclose(meta["command"],
+                               [start["command"][axis] for axis in envlib.COMMAND_AXES],
+                               atol=1e-3)
+    off, = train_population("go1", rewards, 32, out_dirs=[tmp_path / "b"],
+                            config=TINY.with_(skill_search=False))
+    default = skills.command_box("go1").default
+    assert tuple(off.metrics["start_command"]["command"].values()) == default
+    assert off.metrics["start_command"]["score"] is None
+
+
+@pytest.mark.parametrize("robot_id", robot_ids())
+def test_solver_settings_load_and_step(robot_id):
+    robot = get_robot(robot_id)
+    model = load_model(robot)
+    settings = robot.solver
+    if settings.iterations is not None:
+        assert model.opt.iterations == settings.iterations
+    if settings.solver is not None:
+        assert model.opt.solver == {"newton": mujoco.mjtSolver.mjSOL_NEWTON,
+                                    "cg": mujoco.mjtSolver.mjSOL_CG,
+                                    "pgs": mujoco.mjtSolver.mjSOL_PGS}[settings.solver]
+    data = mujoco.MjData(model)
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        data.ctrl[:] = rng.uniform(*model.actuator_ctrlrange.T)
+        mujoco.mj_step(model, data)
+    assert np.all(np.isfinite(data.qpos))
+
+
+def test_budgets_above_100k_are_accepted_locally():
+    check_steps(1_000_000, "local")
+    with pytest.raises(ValueError, match="between 10,000 and 1,000,000 on local"):
+        check_steps(1_000_001, "local")
+    options = budget_options(1_000_000)
+    assert options[0] == 10_000 and options[-1] == 1_000_000 and 100_000 in options
+    assert len(options) < 100
+
+
+def test_advanced_settings_reach_the_training_config():
+    config = configured("cpu", 10_000, {"learning_rate": 1e-4, "domain_randomization": True})
+    assert config.learning_rate == 1e-4 and config.domain_randomization
+    assert config.num_envs == TrainConfig().num_envs  # the rest stays the default
+    with pytest.raises(ValueError, match="unknown training settings"):
+        configured("cpu", 10_000, {"learnin_rate": 1e-4})
+    with pytest.raises(ValueError, match="native physics"):
+        configured("gpu", 100_000, {"domain_randomization": True})
+
+
+def test_domain_randomization_varies_models_and_pushes(tmp_path):
+    env = envlib.RobotEnv("go1", nthread=1)
+    try:
+        env.randomize(8, seed=0, variants=4)
+        frictions = {float(m.geom_friction[0, 0]) for m in env._models}
+        assert len(frictions) == 4 and env.model.geom_friction[0, 0] == 1.0
+        states, _ = env.reset_pool(0, size=3)
+        before = states.copy()
+        env.push(states, np.array([1]), np.random.default_rng(0))
+        qvel = 1 + env.model.nq
+        assert np.any(states[1, qvel:qvel + 2] != before[1, qvel:qvel + 2])
+        np.testing.assert_array_equal(states[[0, 2]], before[[0, 2]])
+    finally:
+        env.close()
+    result, = train_population("go1", compile_rewards([FORWARD], "go1"), 32,
+                               out_dirs=[tmp_path / "dr"],
+                               config=TINY.with_(domain_randomization=True, skill_search=False))
+    assert result.status == "succeeded"
