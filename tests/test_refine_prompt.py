@@ -67,7 +67,7 @@ def test_refine_prompt_without_judge_or_comment_says_so():
 def test_refine_answers_parse_with_the_changes_field():
     text = json.dumps({"approaches": [{"name": "Back", "description": "d", "changes": "flip",
                                        "code": "```python\ndef reward(s, a, prev_a):\n```"}]})
-    assert parse_approaches(text, 1, ("name", "description", "changes", "code")) == [
+    assert parse_approaches(text, 1, ("name", "description", "changes", "code")).approaches == [
         {"name": "Back", "description": "d", "changes": "flip",
          "code": "def reward(s, a, prev_a):"}]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from tabrl_core.judging.builtin import builtin_judge_code
-from tabrl_core.judging.contract import JUDGE_PROVIDER_VAR
+from tabrl_core.rewards.judge_contract import JUDGE_PROVIDER_VAR
 from tabrl_core.judging.program import JudgeValidationError, check_judge
 from tabrl_core.judging.verdict import BUILTIN, judged_by
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries

@@ -63,6 +63,7 @@ def refine(robot: str, behavior: str, parent: dict, comment: str | None, judge: 
     else:  # the rollout is the weakest evidence: only when there is no comment either
         failing = [] if comment or not stats else rollout_misses(spec, stats)
     revised, changes = refine_spec(spec, comment, failing)
+    changes = list(dict.fromkeys(changes))  # two checks may ask for the same edit
     if revised == spec:
         said = "; ".join(changes) or (
             "the judge's checks all passed" if judge and judge.get("passed") else
