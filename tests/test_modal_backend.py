@@ -224,7 +224,7 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     with store.opened() as conn:
         calibration = conn.execute("SELECT * FROM calibrations").fetchone()
     assert (calibration["backend"], calibration["n_approaches"]) == ("modal", 1)  # NaN rejected
-    assert calibration["env_steps"] == 20_000 and calibration["env_steps_per_s"] > 0
+    assert calibration["env_steps"] == 10_000 and calibration["env_steps_per_s"] > 0
 
 
 @pytest.mark.parametrize("error, expected", [
