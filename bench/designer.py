@@ -186,12 +186,15 @@ def main() -> None:
     parser.add_argument("--go1", type=int, default=len(GO1), help="how many Go1 sentences")
     parser.add_argument("--classic", type=int, default=len(CLASSIC),
                         help="how many classic-robot sentences")
+    parser.add_argument("--robots", help="comma-separated robot ids to run (default: all)")
     parser.add_argument("--out", type=Path, help="also write the JSON here")
     args = parser.parse_args()
     start = time.monotonic()
     groups: dict[str, list[str]] = {"go1": list(GO1[:args.go1])}
     for robot, text in CLASSIC[:args.classic]:
         groups.setdefault(robot, []).append(text)
+    if args.robots:
+        groups = {r: s for r, s in groups.items() if r in args.robots.split(",")}
     rows = []
     for robot, sentences in groups.items():
         rows += bench_robot(robot, sentences, args.steps)

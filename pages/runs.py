@@ -22,7 +22,8 @@ shown = runs_table.filter_runs(runs, text, chosen)
 picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="multi-row",
                       key="runs", column_config={
                           "steps": st.column_config.NumberColumn(format="localized"),
-                          "best return": st.column_config.NumberColumn(format="%.2f")})
+                          "best return": st.column_config.NumberColumn(format="%.2f"),
+                          "best score": st.column_config.NumberColumn(format="%.2f")})
 selected = shown.iloc[picked.selection.rows]["run"].tolist()
 st.caption("Select a run to open it, or two to compare them side by side.")
 

@@ -61,7 +61,7 @@ def _generate(robot: str, behavior: str, providers: list[dict], slots: dict) -> 
 
 def _approach_card(approach: Approach) -> None:
     with st.container(border=True, height="stretch"):
-        st.text(approach.name)  # model text: plain, never Markdown (issue 15)
+        st.text(approach.name)  # names, descriptions and errors come from LLMs: plain text
         if approach.valid:
             st.badge("valid", icon=":material/check:", color="green")
         else:

@@ -1,11 +1,9 @@
-"""How the pages write times, dates and job states."""
+"""How the pages write dates and job states (durations: tabrl_core.jobs.view)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-
-from tabrl_core.jobs.view import ACTIVE_STATES, duration  # noqa: F401 (the pages import them here)
 
 STATE_COLORS = {"queued": "gray", "running": "blue", "succeeded": "green", "failed": "red",
                 "cancelled": "orange"}

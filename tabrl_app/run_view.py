@@ -1,43 +1,54 @@
-"""A run: its jobs' progress (polled while it trains), the video grid and the training curves."""
+"""A run: its jobs' progress (polled while it trains), the judge's scoreboard, the video grid
+with each approach's verdict, the judge program, and the training curves."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from tabrl_app.display import ACTIVE_STATES, date, duration, state_badge
+from tabrl_app import judge_view
+from tabrl_app.display import date, state_badge
 from tabrl_app.grid import grid_html, grid_video_path
 from tabrl_app.refine_view import refine_panel, shown_jobs
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
-from tabrl_core.jobs.view import grid_cells
+from tabrl_core.jobs.view import ACTIVE_STATES, awaiting_verdicts, duration, grid_cells
 from tabrl_core.media import grid_export
 
 
 def run_view(run_id: str, *, key: str = "") -> None:
-    """A run's job progress (polled while it trains), its video grid and its training curves."""
+    """A run's job progress (polled while it trains and until its verdicts arrive), its video
+    grid and its training curves."""
     status = get_status(run_id)
-    states = tuple(j["state"] for j in status["jobs"])
+    seen = _watched(status)
     run = status["run"]
     st.caption(f"Run `{run_id}` · {run['robot']} · “{run['behavior']}” · "
                f"{run['steps']:,} steps · {run['backend']} · started {date(run['created'])}")
     _videos(status, key)
     refine_panel(status, key)
-    if any(s in ACTIVE_STATES for s in states):
-        _live_progress(run_id, states, key)
+    if seen[0]:
+        _live_progress(run_id, seen, key)
     else:
-        _progress(run_id, states, key)
+        _progress(run_id, seen, key)
+
+
+def _watched(status: dict) -> tuple:
+    """What redraws the whole page when it changes: whether the run still changes (training,
+    or judged any moment now), and each job's state and whether it has a verdict."""
+    live = any(j["state"] in ACTIVE_STATES for j in status["jobs"]) or awaiting_verdicts(status)
+    return live, tuple((j["state"], j.get("judge") is not None) for j in status["jobs"])
 
 
 @st.fragment(run_every=2)
-def _live_progress(run_id: str, states: tuple[str, ...], key: str) -> None:
-    _progress(run_id, states, key)
+def _live_progress(run_id: str, seen: tuple, key: str) -> None:
+    _progress(run_id, seen, key)
 
 
-def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
-    """Every job's progress row and curve; redraws the whole page when a job changes state."""
+def _progress(run_id: str, seen: tuple, key: str) -> None:
+    """Every job's progress row and curve; redraws the whole page when a job changes state or
+    gets its verdict."""
     status = get_status(run_id)
-    if tuple(j["state"] for j in status["jobs"]) != states:
+    if _watched(status) != seen:
         st.rerun()
     if status["counts"]["queued"] + status["counts"]["running"]:
         left = f" · about {duration(status['eta_s'])} left" if status["eta_s"] else ""
@@ -45,6 +56,8 @@ def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
         if st.button("Cancel run", key=f"cancel-{key}{run_id}", icon=":material/stop:"):
             cancel(run_id)
             st.rerun()
+    elif seen[0]:
+        st.caption("Judging the videos…")
     labels = provider_labels()
     for job in status["jobs"]:
         _job_row(job, labels.get(job["provider"], job["provider"]), key)
@@ -54,7 +67,7 @@ def _progress(run_id: str, states: tuple[str, ...], key: str) -> None:
 def _job_row(job: dict, provider: str, key: str) -> None:
     with st.container(border=True):
         name, bar, actions = st.columns([3, 6, 2], vertical_alignment="center")
-        name.text(job["name"])  # model text: plain, never Markdown
+        name.text(job["name"])  # written by an LLM: plain text
         name.caption(provider)
         with bar:
             eta = f" · ETA {duration(job['eta_s'])}" if job["state"] == "running" else ""
@@ -101,12 +114,15 @@ def _curves(jobs: list[dict], labels: dict[str, str]) -> None:
 
 
 def _videos(status: dict, key: str) -> None:
-    """The synchronized grid (rows are providers, columns approaches; a note where no video is)
+    """The scoreboard, then the synchronized grid (rows are providers, columns approaches, each
+    cell with its verdict and the best one marked; a note where no video is), the judge program
     and, on request, the grid as one MP4."""
     jobs = shown_jobs(status, key)
     if not any("video" in j["artifacts"] for j in jobs):
         return
-    cells = grid_cells(jobs, provider_labels())
+    labels = provider_labels()
+    judge_view.scoreboard(status, labels)
+    cells = grid_cells(jobs, labels)
     clips = [c for c in cells if c.video]
     grid_mp4 = grid_video_path(status["run"]["id"], [c.video for c in clips])
     if not grid_mp4.is_file() and st.button("Make the grid MP4", key=f"grid-{key}",
@@ -119,3 +135,4 @@ def _videos(status: dict, key: str) -> None:
         except (RuntimeError, OSError, ValueError) as err:
             st.error(f"The grid MP4 could not be made: {err}")
     st.iframe(grid_html(cells, grid_mp4 if grid_mp4.is_file() else None), height="content")
+    judge_view.judge_program(status, labels, key)

@@ -9,12 +9,12 @@ from tabrl_app.session import provider_labels
 from tabrl_core import get_status, list_runs
 
 COLUMNS = ["run", "robot", "behaviour", "providers", "steps", "backend", "states", "best return",
-           "date"]
+           "best score", "passed", "date"]
 
 
 def runs_frame(owner: str) -> pd.DataFrame:
-    """Every run of `owner` as a table: robot, behaviour, providers, steps, states, and the best
-    final mean return among its succeeded jobs."""
+    """Every run of `owner` as a table: robot, behaviour, providers, steps, states, the best
+    final mean return among its succeeded jobs, and the judge's best score and passes."""
     labels = provider_labels()
     rows = []
     for run in list_runs(owner):
@@ -27,7 +27,10 @@ def runs_frame(owner: str) -> pd.DataFrame:
                                                  for a in status["approaches"])),
             "steps": run["steps"], "backend": run["backend"],
             "states": " · ".join(f"{n} {s}" for s, n in status["counts"].items() if n),
-            "best return": max(returns) if returns else None, "date": date(run["created"])})
+            "best return": max(returns) if returns else None,
+            "best score": status["ranking"][0]["score"] if status["ranking"] else None,
+            "passed": sum(r["passed"] for r in status["ranking"]) if status["ranking"] else None,
+            "date": date(run["created"])})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

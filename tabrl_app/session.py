@@ -24,7 +24,8 @@ def _warm_training_cache() -> None:
 
 
 def run_app() -> None:
-    """The router (app.py): page config, then the Train, Runs, Benchmarks and Settings pages in one nav."""
+    """The router (app.py): page config, then the Train, Runs, Benchmarks and Settings pages in
+    one nav."""
     st.set_page_config(page_title="TabRL", page_icon=":material/smart_toy:", layout="wide")
     _warm_training_cache()
     token = _ROUTED.set(True)

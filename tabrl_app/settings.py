@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from tabrl_app import session
-from tabrl_app.display import duration
 from tabrl_app.session import backend
 from tabrl_core import estimate, hosting
 from tabrl_core.budgets import BACKENDS, PRESETS
 from tabrl_core.jobs import check_backend
+from tabrl_core.jobs.view import duration
 from tabrl_core.paths import data_dir
 from tabrl_core.providers import KeyCheck, ProviderConfigError, check_key
 from tabrl_core.providers.calls import AUTHENTICATION, INTERNAL

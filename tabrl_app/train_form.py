@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from tabrl_app import approaches
-from tabrl_app.display import duration
 from tabrl_app.session import backend
 from tabrl_core import estimate, hosting, list_models
 from tabrl_core.budgets import PRESETS, STEPS_MIN, budget_options, max_steps
+from tabrl_core.jobs.view import duration
 from tabrl_core.robots import MenagerieDownloadError, fetch_menagerie_model
 from tabrl_core.training.config import ADVANCED_FIELDS, TrainConfig
 

@@ -15,6 +15,8 @@ from tabrl_core.jobs.queue import claim_next_group, register_worker
 from tabrl_core.jobs.records import JobOutcome, finish_job, write_progress
 from tabrl_core.media import encode_gif, encode_mp4
 from tabrl_core.providers import Approach
+from tabrl_core.robots import get_robot
+from tabrl_core.robots.model import home_data, load_model
 from tabrl_core.store import job_dir, opened
 
 CODE = ("def reward(s, a, prev_a):\n"
@@ -94,3 +96,50 @@ def finish_queued_group(shift: int = 5) -> str:
                                     "upright_fraction": 1.0},
                 artifacts={"video": clip(media / "clip.mp4", index + shift)}))
     return group.run_id
+
+
+def base_sliding(path: Path, vx: float, seconds: float = 5.0, fps: int = 30) -> Path:
+    """A Go1 trajectory file (qpos, qvel; no per-frame states, so the judge derives them): the
+    robot in its home pose, its base sliding along x at `vx` m/s."""
+    robot = get_robot("go1")
+    model = load_model(robot)
+    home = home_data(model, robot.keyframe)
+    time_s = np.arange(round(seconds * fps)) / fps
+    qpos = np.repeat(home.qpos[None], len(time_s), axis=0)
+    qpos[:, 0] += vx * time_s
+    qvel = np.zeros((len(time_s), model.nv))
+    qvel[:, 0] = vx
+    np.savez(path, qpos=qpos, qvel=qvel, time=time_s, reward=np.zeros(len(time_s)),
+             robot_id=np.array("go1"), fps=np.array(fps), fell=np.array(False),
+             unstable=np.array(False))
+    return path
+
+
+def sliding_run(speeds: tuple[float, ...] = (-0.4, 0.5, 0.0), behavior: str = "walk backwards",
+                providers: tuple[str, ...] = ("builtin",)) -> str:
+    """A run whose jobs have just finished, sliding at `speeds` (m/s along x, per provider in
+    turn), and are not judged yet."""
+    run_id = queued_run(behavior, providers=providers)
+    with opened() as conn:
+        group = claim_next_group(conn, os.getpid())
+        for index, job in enumerate(group.jobs):
+            media = job_dir(run_id, job.id, job.attempt) / "media"
+            media.mkdir(parents=True)
+            vx = speeds[index % len(speeds)]
+            finish_job(conn, job, JobOutcome(
+                "succeeded", metrics={"mean_return": 10.0 + index},
+                stats={"episode_return": 12.5 + index, "displacement": vx * 5.0,
+                       "upright_fraction": 1.0},
+                artifacts={"video": clip(media / "clip.mp4", index),
+                           "trajectory": base_sliding(media / "trajectory.npz", vx)}))
+    return run_id
+
+
+def judged_run(*args, **kwargs) -> str:
+    """A `sliding_run` judged by the built-in judge, the way a worker judges a run after its
+    last job."""
+    from tabrl_core.judging import judge_run
+
+    run_id = sliding_run(*args, **kwargs)
+    judge_run(run_id, "builtin")
+    return run_id

@@ -124,7 +124,7 @@ def test_a_run_in_the_url_reopens_with_its_form_approaches_and_jobs():
         assert at.text_area(key="behavior").value == "Trot in place without moving forward"
         assert at.select_slider(key="steps").value == 10_000
         names = [f"Approach {i}" for i in (1, 2, 3)]
-        assert all(texts(at.text).count(n) == 2 for n in names)  # card and job row
+        assert all(texts(at.text).count(n) == 2 for n in names)  # card and job row, plain text
         assert at.query_params["run"] == run_id
 
 
@@ -208,7 +208,7 @@ def test_grid_html_carries_run_text_as_data_never_as_markup(tmp_path):
     assert grid_data(html) == {
         "rows": [{"label": "Claude", "cells": [{
             "approach": name, "video": None, "gif": None, "poster": None, "files": {},
-            "stats": "<b>x</b>", "note": ""}]}],
+            "stats": "<b>x</b>", "note": "", "judge": None, "best": False}]}],
         "grid_mp4": None}
 
 

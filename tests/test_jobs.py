@@ -73,7 +73,8 @@ def test_approaches_may_be_dicts():
 @pytest.mark.parametrize("robot, steps, kwargs, message", [
     ("nope", 10_000, {}, "unknown robot"),
     ("go1", 5_000, {}, "steps must be between"),
-    ("go1", 200_000, {}, "steps must be between"),
+    ("go1", 1_000_001, {}, "steps must be between"),
+    ("go1", 10_000, {"train_config": {"learnin_rate": 1e-4}}, "unknown training settings"),
     ("go1", 10_000, {"backend": "cloud"}, "unknown backend"),
     ("go1", 10_000, {"api_key": "sk-123"}, "never stored"),
 ])

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tabrl_core.judging import contract
+from tabrl_core.rewards import judge_contract as contract
 from tabrl_core.judging.builtin import builtin_judge_code
-from tabrl_core.judging.contract import EXAMPLE_JUDGE, FIELD_NAMES, score_check, target_text
+from tabrl_core.rewards.judge_contract import EXAMPLE_JUDGE, FIELD_NAMES, score_check, target_text
 from tabrl_core.judging.program import JudgeValidationError, validate_judge
 from tabrl_core.rewards.contract import contract_for
 from tabrl_core.rewards.validator import validate
@@ -26,7 +26,7 @@ def expected_reason(path: Path) -> str:
 
 def test_docs_file_is_generated_from_the_contract():
     assert contract.DOCS_PATH.read_text() == contract.render_docs(), \
-        "docs/judging.md is stale: run tabrl_core.judging.contract.write_docs()"
+        "docs/judging.md is stale: run tabrl_core.rewards.judge_contract.write_docs()"
 
 
 def test_docs_and_prompt_list_every_field_and_check():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tabrl_core.judging.builtin import builtin_judge_code
-from tabrl_core.judging.contract import EXAMPLE_JUDGE, FPS, JudgeTrajectory
+from tabrl_core.rewards.judge_contract import EXAMPLE_JUDGE, FPS, JudgeTrajectory
 from tabrl_core.judging.program import (JudgeValidationError, check_judge, run_judge,
                                         sample_trajectories)
 from tabrl_core.rewards.contract import contract_for

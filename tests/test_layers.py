@@ -17,9 +17,10 @@ LEVELS = {
     "rewards": 2,
     "providers": 3, "training": 3, "behaviours": 3,
     "media": 4,
-    "jobs": 5,
-    "research": 6,
-    "cli": 6, "__main__": 6, "__init__": 6, "notebook": 6,
+    "judging": 5,
+    "jobs": 6,
+    "research": 7,
+    "cli": 7, "__main__": 7, "__init__": 7, "notebook": 7,
 }
 
 
@@ -45,6 +46,12 @@ def _part(name: str) -> str | None:
 
 
 MODULES = sorted(CORE.rglob("*.py"))
+# The one arrow up, on purpose: the reward sandbox's child process checks finiteness on states
+# rolled out by the robot's environment and base policy (training/state_sample.py, cached on
+# disk). It runs only in that separate, resource-limited process, never in the parent.
+UPWARD_ALLOWED = {("rewards/sandbox.py", "tabrl_core.training.state_sample"),
+                  ("rewards/sandbox.py", "tabrl_core.training.state_sample.KINDS"),
+                  ("rewards/sandbox.py", "tabrl_core.training.state_sample.state_sample")}
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(CORE)))
@@ -52,8 +59,10 @@ def test_imports_point_down(path):
     own = path.relative_to(CORE).parts[0].removesuffix(".py")
     if own not in LEVELS:
         return
+    where = str(path.relative_to(CORE))
     upward = sorted(name for name in _imports(path)
-                    if (part := _part(name)) and part != own and LEVELS[part] > LEVELS[own])
+                    if (part := _part(name)) and part != own and LEVELS[part] > LEVELS[own]
+                    and (where, name) not in UPWARD_ALLOWED)
     assert not upward, f"{own} (level {LEVELS[own]}) imports upward: {upward}"
 
 

@@ -160,9 +160,11 @@ def test_verdicts_show_in_the_jobs_table_under_each_video_and_in_the_results():
                      page)
     assert "Built-in: mean " in page and "1 of 2 passed" in page
     assert "Judge program (by builtin)" in page and "# &lt;b&gt;" in page
-    captions = [c["stats"] for c in grid_data(page)["rows"][0]["cells"]]
-    assert captions[0].endswith("· judge 1.00 passed · by builtin")
-    assert captions[2].endswith("· judge not judged: trajectory predates the judge")
+    cells = grid_data(page)["rows"][0]["cells"]
+    assert [(c["judge"]["passed"], c["best"]) for c in cells] == [
+        (True, True), (False, False), (None, False)]
+    assert cells[0]["judge"]["score"] == 1.0
+    assert cells[2]["judge"]["verdict"] == "not judged: trajectory predates the judge"
     results = tabrl.results(run_id)
     _assert_dtypes(results, RESULT_COLUMNS)
     assert list(results["rank"]) == [1, 2, pd.NA]

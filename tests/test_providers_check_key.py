@@ -6,7 +6,8 @@ import json
 import logging
 
 import pytest
-from fake_llm_server import FAKE_KEYS, PROVIDER_OF, FakeLLMServer, Reply, answer, failure, ok, secrets_for
+from fake_llm_server import (
+    FAKE_KEYS, PROVIDER_OF, FakeLLMServer, Reply, answer, failure, ok, secrets_for)
 
 from tabrl_core.providers import check_key, generate_approaches, provider_statuses
 

@@ -127,9 +127,12 @@ def judge_code(spec: BehaviourSpec, contract: RobotContract) -> str:
     checks: list[tuple[int, str, str]] = []
     many = len(spec.phases) > 1
     for i, phase in enumerate(spec.phases, 1):
-        for priority, name, check in _phase_checks(i, phase, contract, lines):
+        phase_checks = _phase_checks(i, phase, contract, lines)
+        if phase.implied:  # the parser's own "stand still" after a timed action: not asked for
+            continue
+        for priority, name, check in phase_checks:
             label = f"p{i}_{name}" if many else name
-            checks.append((priority + (1 if phase.implied else 0), label[:40], check))
+            checks.append((priority, label[:40], check))
     upright_phases = [i for i, ph in enumerate(spec.phases, 1)
                       if ph.rotation is None and not (ph.roll and abs(ph.roll.value) > 2)]
     if upright_phases:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from tabrl_core.judging.verdict import ranking
 from tabrl_core.media.grid_html import GridCell
 
 ACTIVE_STATES = ("queued", "running")
@@ -37,8 +38,8 @@ def verdict_text(judge: dict | None) -> str:
 
 
 def caption(job: dict) -> str:
-    """The clip's return, how far the base moved, the time it stood upright, the base command
-    its fine-tuning started from, and its verdict."""
+    """The clip's return, how far the base moved, the time it stood upright and the base command
+    its fine-tuning started from (its verdict has a place of its own in the cell)."""
     stats = job["stats"]
     parts = []
     if "episode_return" in stats:
@@ -46,14 +47,14 @@ def caption(job: dict) -> str:
                      f" · upright {stats['upright_fraction']:.0%}")
     if start := stats.get("final", {}).get("start_command"):
         parts.append(f"started from: {start['label']}")
-    if verdict := verdict_text(job.get("judge")):
-        parts.append(f"judge {verdict}")
     return " · ".join(parts)
 
 
 def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
-    """One cell per job (rows are providers, columns their approaches); a job whose video is
-    missing or not made yet gets a note that says so instead of a video."""
+    """One cell per job (rows are providers, columns their approaches) with its verdict, the
+    run's best approach marked; a job whose video is missing or not made yet gets a note that
+    says so instead of a video."""
+    best = next((r["job_id"] for r in ranking(jobs)), None)
     columns: dict[str, int] = {}
     cells = []
     for job in jobs:
@@ -67,7 +68,7 @@ def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
             note = f"{job['state']}: {job['error'] or 'no video yet'}"
         cells.append(GridCell(labels.get(job["provider"], job["provider"]), job["name"], column,
                               media.get("video"), media.get("gif"), media.get("thumbnail"),
-                              caption(job), note))
+                              caption(job), note, job.get("judge"), job["id"] == best))
     return cells
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from tabrl_core.judging.builtin import builtin_judge_code
-from tabrl_core.judging.contract import JUDGE_PROVIDER_VAR
+from tabrl_core.rewards.judge_contract import JUDGE_PROVIDER_VAR
 from tabrl_core.judging.program import JudgeValidationError, check_judge
 from tabrl_core.judging.verdict import BUILTIN, judged_by
 from tabrl_core.providers.calls import BAD_OUTPUT, ProviderError, call_with_retries
@@ -56,15 +56,17 @@ def default_judge_provider(secrets: Mapping | None = None) -> str:
 
 
 def write_judge(robot_id: str, behavior: str, provider: str | None = None, *,
-                secrets: Mapping | None = None) -> JudgeProgram:
+                secrets: Mapping | None = None,
+                keys: Mapping[str, str] | None = None) -> JudgeProgram:
     """The checked judge program `provider` (default: `default_judge_provider`) writes for
-    `behavior` on `robot_id`. Never raises for a provider's failure: the program is invalid
-    with the reason. Raises ValueError for an unknown provider id."""
+    `behavior` on `robot_id`; `keys` are session keys by provider id (see load_configs). Never
+    raises for a provider's failure: the program is invalid with the reason. Raises ValueError
+    for an unknown provider id."""
     provider = provider or default_judge_provider(secrets)
     if provider == BUILTIN:
         return _checked(JudgeProgram(BUILTIN, builtin_judge_code(robot_id, behavior), True),
                         robot_id)
-    [config] = select_configs([provider], secrets)
+    [config] = select_configs([provider], secrets, keys)
     if not config.configured:
         hint = f": set {' or '.join(config.key_vars)}" if config.key_vars else ""
         return JudgeProgram(provider, "", False, f"{config.label} is not configured{hint}")

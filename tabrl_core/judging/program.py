@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tabrl_core.judging.contract import (CHECKS, FIELD_NAMES, FPS, GRAMMAR, LIMITS, SECONDS,
+from tabrl_core.rewards.judge_contract import (CHECKS, FIELD_NAMES, FPS, GRAMMAR, LIMITS, SECONDS,
                                          JudgeTrajectory, score_check, target_text)
 from tabrl_core.rewards import sandbox
 from tabrl_core.rewards.contract import RobotContract

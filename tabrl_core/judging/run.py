@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def judge_run(id_: str, provider: str | None = None, *, video_provider: str | None = None,
-              secrets: Mapping | None = None) -> dict:
+              secrets: Mapping | None = None, keys: Mapping[str, str] | None = None) -> dict:
     """Judge a run's (or one job's) stored trajectories; returns {run_id, judge_program,
     verdicts: {job id: verdict}, ranking, providers}.
 
@@ -34,8 +34,9 @@ def judge_run(id_: str, provider: str | None = None, *, video_provider: str | No
     provider writes a new program for the run; a run has one judge, so the new program then
     grades every job of the run even when `id_` names one job. `video_provider` asks that
     multimodal provider for a video verdict too ("off" for none; by default the judge provider
-    when it is Claude, GPT or Gemini with a key). Raises KeyError for an unknown id and
-    ValueError for an unknown provider.
+    when it is Claude, GPT or Gemini with a key). `keys` are keys pasted for this session, by
+    provider id, each used for its own provider only (see providers.config.load_configs).
+    Raises KeyError for an unknown id and ValueError for an unknown provider.
     """
     with opened() as conn:
         run, only = _lookup(conn, id_)
@@ -43,15 +44,17 @@ def judge_run(id_: str, provider: str | None = None, *, video_provider: str | No
         program = _stored_program(run) if provider is None else None
         if program is None:
             chosen = provider or options.get("judge_provider") or default_judge_provider(secrets)
-            program = write_judge(run["robot"], run["behavior"], chosen, secrets=secrets)
+            program = write_judge(run["robot"], run["behavior"], chosen, secrets=secrets,
+                                  keys=keys)
             _store_program(conn, run["id"], program)
             only = None
         rows = _job_rows(conn, run["id"], only)
         verdicts = _verdicts(conn, rows, program)
         vlm = video.choose_provider(video_provider or options.get("video_judge"),
-                                    program.provider, secrets)
+                                    program.provider, secrets, keys)
         if vlm:
-            video.add_opinions(conn, rows, verdicts, vlm, run["robot"], run["behavior"], secrets)
+            video.add_opinions(conn, rows, verdicts, vlm, run["robot"], run["behavior"], secrets,
+                               keys)
         with transaction(conn):
             conn.executemany("UPDATE jobs SET judge = ? WHERE id = ? AND attempt = ?",
                              [(json.dumps(v), r["id"], r["attempt"])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tabrl_core.judging.contract import JudgeTrajectory
+from tabrl_core.rewards.judge_contract import JudgeTrajectory
 from tabrl_core.rewards.contract import FRAME_FIELDS
 
 

@@ -29,13 +29,13 @@ MAX_REASON_CHARS = 300
 PARALLEL_CALLS = 4
 
 
-def choose_provider(option: str | None, judge_provider: str,
-                    secrets: Mapping | None = None) -> str | None:
+def choose_provider(option: str | None, judge_provider: str, secrets: Mapping | None = None,
+                    keys: Mapping[str, str] | None = None) -> str | None:
     """The provider that judges videos, or None: `option` ("off", or a provider id) when set,
     else the judge provider when it is a multimodal LLM with a key (off otherwise)."""
     if option == "off":
         return None
-    configs = {c.id: c for c in select_configs(None, secrets)}
+    configs = {c.id: c for c in select_configs(None, secrets, keys)}
     chosen = option or judge_provider
     config = configs.get(chosen)
     if option and config is None:
@@ -46,21 +46,21 @@ def choose_provider(option: str | None, judge_provider: str,
 
 
 def add_opinions(conn: sqlite3.Connection, rows: list[sqlite3.Row], verdicts: dict[str, dict],
-                 provider: str, robot_id: str, behavior: str,
-                 secrets: Mapping | None = None) -> None:
+                 provider: str, robot_id: str, behavior: str, secrets: Mapping | None = None,
+                 keys: Mapping[str, str] | None = None) -> None:
     """Ask `provider` about each judged job's video; its answer goes into the job's verdict
     under "video" ({score, reason, by} or {error, by})."""
     jobs = [r for r in rows if r["video"] and r["id"] in verdicts]
     with ThreadPoolExecutor(max_workers=PARALLEL_CALLS,
                             thread_name_prefix="tabrl-video-judge") as pool:
         opinions = pool.map(lambda r: video_opinion(artifact_path(r["video"]), provider,
-                                                    robot_id, behavior, secrets), jobs)
+                                                    robot_id, behavior, secrets, keys), jobs)
         for row, opinion in zip(jobs, opinions):
             verdicts[row["id"]]["video"] = opinion
 
 
 def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
-                  secrets: Mapping | None = None) -> dict:
+                  secrets: Mapping | None = None, keys: Mapping[str, str] | None = None) -> dict:
     """One clip's video verdict from `provider`; never raises."""
     by = f"vlm:{provider}"
     try:
@@ -68,7 +68,7 @@ def video_opinion(video_path, provider: str, robot_id: str, behavior: str,
     except Exception as err:  # noqa: BLE001 -- a broken file is this clip's problem only
         return {"error": f"cannot read frames of the video: {type(err).__name__}: {err}",
                 "by": by}
-    [config] = select_configs([provider], secrets)
+    [config] = select_configs([provider], secrets, keys)
     client = make_client(config)
     try:
         prompt = build_video_judge_prompt(robot_id, behavior, frames, seconds)

@@ -25,6 +25,25 @@ class GridCell:
     poster: Path | None = None
     caption: str = ""
     note: str = ""
+    judge: dict | None = None
+    """The approach's verdict as stored (score, passed, verdict, by, checks, video), if judged."""
+    best: bool = False
+    """Whether this is the run's best approach (the top of its ranking)."""
+
+
+def _shown_verdict(judge: dict | None) -> dict | None:
+    """The parts of a verdict the cell shows: badge, score, the one-line verdict, who judged,
+    the checks and any video judge's opinion."""
+    if not judge:
+        return None
+    checks = [{"name": str(c.get("name", "")), "value": c.get("value"),
+               "target": str(c.get("target", "")), "passed": bool(c.get("passed"))}
+              for c in judge.get("checks") or []]
+    video = judge.get("video") or None
+    return {"score": judge.get("score"), "passed": judge.get("passed"),
+            "verdict": str(judge.get("verdict") or ""), "by": str(judge.get("by") or ""),
+            "checks": checks,
+            "video": video and {k: video.get(k) for k in ("score", "reason", "error", "by")}}
 
 
 def grid_document(cells: list[GridCell], url: Callable[[Path], str],
@@ -32,7 +51,8 @@ def grid_document(cells: list[GridCell], url: Callable[[Path], str],
     """The grid document: one row per provider (in order of appearance), one column per approach;
     `url(path)` is where the page finds each file.
 
-    Every string from a run (approach names come from LLMs) travels as JSON and is shown as text.
+    Every string from a run (approach names, verdicts and check names come from LLMs) travels as
+    JSON and is shown as text.
     """
     rows: dict[str, list[dict | None]] = {}
     for cell in cells:
@@ -47,6 +67,8 @@ def grid_document(cells: list[GridCell], url: Callable[[Path], str],
                       if path},
             "stats": cell.caption,
             "note": cell.note,
+            "judge": _shown_verdict(cell.judge),
+            "best": cell.best,
         }
     data = {
         "rows": [{"label": label, "cells": row} for label, row in rows.items()],

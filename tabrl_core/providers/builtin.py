@@ -125,7 +125,7 @@ def _terms(strategy: str, spec: BehaviourSpec, contract: RobotContract) -> list[
 def _windowed(index: int, phase: Phase, terms: list[p.Term], soft: bool) -> p.Term:
     """The phase's task terms as one component: their weighted mean, inside the time window."""
     total = sum(t.weight for t in terms)
-    mean = " + ".join(f"{p.num(t.weight / total)} * {t.expr}" for t in terms)
+    mean = " + ".join(f"{p.num(t.weight / total)} * ({t.expr})" for t in terms)
     t0, t1 = phase.start, phase.end
     if soft:  # ramps over 0.1 s at each edge: a dense signal around the switch
         window = (f"0.5 * (jnp.tanh((s.time - {p.num(t0)}) / 0.1) - "
@@ -213,7 +213,21 @@ def _move_direct(phase: Phase, contract: RobotContract) -> list[p.Term]:
     if waves:
         o = waves[0]
         terms.append(p.oscillation_speed("weave", o.axis, 0.0, o.amplitude, o.freq, 0.5))
-    return terms + _named_gait(phase, contract) + _crouch(phase, contract)
+    return terms + _right_way(phase) + _named_gait(phase, contract) + _crouch(phase, contract)
+
+
+def _right_way(phase: Phase) -> list[p.Term]:
+    """Full while not moving against the asked direction, falling to 0 at the target speed the
+    wrong way: a policy that starts out walking forward gets a signal when asked to go back."""
+    wrong = [f"jnp.clip({'-' if target > 0 else ''}{value} / {p.num(abs(target))}, 0.0, 1.0)"
+             for value, target in (("s.base_lin_vel[0]", _val(phase.vx)),
+                                   ("s.base_lin_vel[1]", _val(phase.vy)),
+                                   ("s.base_ang_vel[2]", _val(phase.yaw_rate))) if target]
+    if not wrong:
+        return []
+    mean = wrong[0] if len(wrong) == 1 else f"({' + '.join(wrong)}) / {len(wrong)}.0"
+    return [p.Term("right_way", "Do not move against the asked direction.", f"(1.0 - {mean})",
+                   0.4)]
 
 
 def _named_gait(phase: Phase, contract: RobotContract) -> list[p.Term]:
@@ -239,7 +253,7 @@ def _move_tracking(phase: Phase) -> list[p.Term]:
         sigma = max(abs(yaw), 0.5) ** 2
         terms.append(p.track("yaw_rate", f"Track the turning rate {yaw:.2g} rad/s.",
                              "s.base_ang_vel[2]", yaw, sigma, 0.5))
-    return terms
+    return terms + _right_way(phase)
 
 
 def _crouch(phase: Phase, contract: RobotContract) -> list[p.Term]:

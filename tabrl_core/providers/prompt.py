@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from tabrl_core.judging.contract import render_judge_contract
+from tabrl_core.rewards.judge_contract import render_judge_contract
 from tabrl_core.rewards.contract import contract_for, render_contract
 
 N_APPROACHES = 3

@@ -47,7 +47,7 @@ FIELDS: tuple[Field, ...] = (
 )
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 # The fields a rollout keeps at every video frame (trajectory files' `state/<field>` arrays);
-# the judge contract (tabrl_core/judging/contract.py) reads them.
+# the judge contract (tabrl_core/rewards/judge_contract.py) reads them.
 FRAME_FIELDS: tuple[str, ...] = ("base_pos", "base_height", "base_lin_vel", "base_ang_vel",
                                  "base_rpy", "upright", "joint_pos", "joint_vel", "foot_contact",
                                  "foot_height")

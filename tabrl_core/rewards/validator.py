@@ -3,7 +3,7 @@
 `validate` parses reward code and accepts only what `contract.RULES` allow. Nothing runs here:
 anything outside the whitelist is rejected with the line and the reason, before the code is
 traced in the sandbox or compiled for training. The whitelist is a `Grammar`: `REWARD` is the
-reward contract's; the judge contract (tabrl_core/judging/contract.py) passes its own.
+reward contract's; the judge contract (tabrl_core/rewards/judge_contract.py) passes its own.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import numpy as np
 from tabrl_core.paths import cache_dir
 from tabrl_core.rewards.contract import FIELD_NAMES, LIMITS, ContractState, RobotContract
 
-SAMPLE_VERSION = 4  # bump when the recipe below changes, so cached samples are remade
+SAMPLE_VERSION = 5  # bump when the recipe below changes, so cached samples are remade
 ROLLOUT_ENVS = 32  # per kind of driver
 ROLLOUT_STEPS = 48
 EDGE_EACH = 16  # states of each edge kind
@@ -185,6 +185,7 @@ def _base_policy(robot_id: str, env):
     from tabrl_core.training import ppo
     from tabrl_core.training.checkpoint import load_checkpoint
     from tabrl_core.training.population import base_policy_path
+    from tabrl_core.training.rollout import checkpoint_command
 
     path = base_policy_path(robot_id)
     if not path.exists():
@@ -193,8 +194,10 @@ def _base_policy(robot_id: str, env):
     if ckpt.obs_size != env.obs_size:
         return None
     networks = ppo.make_networks(ckpt.obs_size, ckpt.action_size, ckpt.config)
+    command = jax.numpy.asarray(checkpoint_command(ckpt), jax.numpy.float32)
+
     def act(s, gravity, prev_action):
-        obs = envlib.observe(s, gravity, prev_action)
+        obs = envlib.observe(s, gravity, prev_action, command)
         return ppo.deterministic_actions(networks, ckpt.normalizer, ckpt.policy, obs)
 
     return jax.jit(act)
