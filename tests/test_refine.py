@@ -104,7 +104,7 @@ def test_initial_agents_take_each_approachs_own_start(parent):
     env = RobotEnv("go1")
     try:
         networks = ppo.make_networks(env.obs_size, env.n_joints, config)
-        agents, sources = initial_agents("go1", networks, env.obs_size, config, 2, 0,
+        agents, sources, _ = initial_agents("go1", networks, env.obs_size, config, 2, 0,
                                          [checkpoint.path, "scratch"])
     finally:
         env.close()
