@@ -10,12 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import mujoco
 import numpy as np
 
 from tabrl_core.files import atomic_path
 from tabrl_core.robots import get_robot
-from tabrl_core.robots.model import load_model
+from tabrl_core.robots.model import base_poses, load_model
 
 if TYPE_CHECKING:
     from tabrl_core.training import Trajectory
@@ -59,7 +58,7 @@ def trajectory_stats(traj: Trajectory) -> dict:
     """
     robot = get_robot(traj.robot_id)
     n = finite_frames(traj)
-    position, rotation = _base_poses(load_model(robot), robot.base_body, traj.qpos[:n])
+    position, rotation = base_poses(load_model(robot), robot.base_body, traj.qpos[:n])
     steps_per_frame = 1.0 / (traj.fps * robot.ctrl_dt)
     step = np.diff(position[:, :2], axis=0)
     yaw = np.unwrap(np.arctan2(rotation[:, 1, 0], rotation[:, 0, 0]))
@@ -80,15 +79,3 @@ def trajectory_stats(traj: Trajectory) -> dict:
         "frames": n,
         "seconds": n / traj.fps,
     }
-
-
-def _base_poses(model: mujoco.MjModel, body: str, qpos: np.ndarray):
-    """World position [F, 3] and rotation matrix [F, 3, 3] of `body` at each row of qpos."""
-    data = mujoco.MjData(model)
-    index = model.body(body).id
-    position, rotation = np.empty((len(qpos), 3)), np.empty((len(qpos), 3, 3))
-    for k, row in enumerate(qpos):
-        data.qpos[:] = row
-        mujoco.mj_kinematics(model, data)
-        position[k], rotation[k] = data.xpos[index], data.xmat[index].reshape(3, 3)
-    return position, rotation
