@@ -83,7 +83,7 @@ def test_train_writes_summary_and_videos(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--robot", "nope", "--behavior", "walk"], "valid ids"),
     (["--behavior", "   "], "behaviour is empty"),
-    (["--behavior", "walk", "--steps", "5"], "between 10,000 and 100,000"),
+    (["--behavior", "walk", "--steps", "5"], "between 10,000 and 1,000,000"),
 ])
 def test_bad_input_exits_with_one_clear_line(tmp_path, args, message):
     done = _tabrl("train", *args, "--out", str(tmp_path / "o"), home=tmp_path / "home")

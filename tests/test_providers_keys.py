@@ -49,7 +49,8 @@ def test_keys_stay_out_of_logs_results_exports_and_errors(monkeypatch, debug_log
     with servers["anthropic"], servers["openai"], servers["gemini"], servers["chat"]:
         for name, value in secrets_for(servers, timeout_s=2).items():  # keys from the environment
             monkeypatch.setenv(name, value)
-        results = generate_approaches("go1", "stand tall", [PROVIDER_OF[a] for a in servers])
+        results = generate_approaches("go1", "stand tall", [PROVIDER_OF[a] for a in servers],
+                                      use_cache=False)  # every provider really asked
         parser = argparse.ArgumentParser()
         add_approaches_command(parser.add_subparsers())
         args = parser.parse_args(["approaches", "--robot", "go1", "--behavior", "stand tall", "--json",
