@@ -50,7 +50,8 @@ def _judge_again(run_id: str, current: str | None, key: str) -> None:
     try:
         providers = {p["id"]: p["label"] for p in session.providers() if p["configured"]}
     except ProviderConfigError as err:
-        st.error(f"Provider settings: {err}")
+        st.error("Provider settings:")
+        st.text(str(err))
         return
     ids = list(providers)
     choice, go = st.columns([3, 1], vertical_alignment="bottom")
@@ -63,6 +64,7 @@ def _judge_again(run_id: str, current: str | None, key: str) -> None:
                 judge_run(run_id, chosen, secrets=session.app_secrets(),
                           keys=session.session_keys())
         except (KeyError, ValueError) as err:
-            st.error(f"Judging again failed: {err}")
+            st.error("Judging again failed:")
+            st.text(str(err))  # may echo a provider's answer: plain text
             return
         st.rerun()
