@@ -84,8 +84,11 @@ def rollout_policies(checkpoints: Sequence[Checkpoint | Path | str], seconds: fl
 
 
 @functools.lru_cache(maxsize=8)
-def _act_fn(robot_id: str, obs_size: int, action_size: int, config):
-    """The jitted deterministic policy step for K stacked policies of one robot and shape."""
+def policy_step(robot_id: str, obs_size: int, action_size: int, config):
+    """The jitted deterministic policy step for K stacked policies of one robot and shape:
+    `act(params, sensors, memory, time, prev_action, command)` with every input [K, ...] (one
+    environment per policy) or [K, M, ...] (M environments per policy); returns the contract
+    state, termination, action, control and foot memory."""
     networks = ppo.make_networks(obs_size, action_size, config)
     env = envlib.RobotEnv(robot_id, nthread=1)
     layout, consts = env.layout, env.constants
@@ -108,7 +111,7 @@ def _rollout(env: envlib.RobotEnv, ckpts, seconds, fps, seed, rewards,
     k = len(ckpts)
     stack = lambda *xs: jax.tree_util.tree_map(lambda *ys: jnp.stack(ys), *xs)  # noqa: E731
     params = (stack(*[c.normalizer for c in ckpts]), stack(*[c.policy for c in ckpts]))
-    act = _act_fn(env.robot.id, ckpts[0].obs_size, ckpts[0].action_size, ckpts[0].config)
+    act = policy_step(env.robot.id, ckpts[0].obs_size, ckpts[0].action_size, ckpts[0].config)
     start_states, start_sensors = env.reset_pool(seed, size=1)
     states = np.repeat(start_states, k, axis=0)
     sensors = np.repeat(start_sensors, k, axis=0)

@@ -20,9 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from tabrl_core.training import env as envlib
-from tabrl_core.training import ppo
 from tabrl_core.training.checkpoint import Checkpoint
 from tabrl_core.training.env import COMMAND_AXES
+from tabrl_core.training.rollout import policy_step
 
 COMMAND_UNITS = ("m/s", "m/s", "rad/s", "m", "rad", "rad")
 
@@ -178,46 +178,30 @@ class SkillChoice:
                 "score": self.score, "note": self.note}
 
 
-@functools.lru_cache(maxsize=8)
-def _search_step(robot_id: str, obs_size: int, action_size: int, config):
-    """Jitted: one control step of ONE policy over a batch of envs with per-env commands."""
-    networks = ppo.make_networks(obs_size, action_size, config)
-    env = envlib.RobotEnv(robot_id, nthread=1)
-    layout, consts = env.layout, env.constants
-    env.close()
-
-    @jax.jit
-    def step(normalizer, policy, sensors, memory, time, prev_action, command):
-        s, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time)
-        obs = envlib.observe(s, gravity, prev_action, command)
-        action = ppo.deterministic_actions(networks, normalizer, policy, obs)
-        return s, envlib.terminated(consts, s), action, envlib.action_to_ctrl(consts, action), \
-            memory
-
-    return step
-
-
 def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence,
                        commands: np.ndarray, *, seconds: float, seed: int) -> np.ndarray:
     """Mean reward per control step [K, C] of approach k's reward on the base policy's rollout
     under command [k, c]; a rollout that falls scores its steps up to the fall plus zeros."""
     k, c, _ = commands.shape
     batch = k * c
-    step = _search_step(env.robot.id, base.obs_size, base.action_size, base.config)
+    act = policy_step(env.robot.id, base.obs_size, base.action_size, base.config)
+    params = jax.tree_util.tree_map(lambda x: x[None], (base.normalizer, base.policy))
+    one = lambda x: x[None]  # noqa: E731  (the one policy's axis)
     start_states, start_sensors = env.reset_pool(seed, size=1)
     states = np.repeat(start_states, batch, axis=0)
     sensors = np.repeat(start_sensors, batch, axis=0)
-    memory = envlib.FootMemory(jnp.zeros((batch, env.n_feet)), jnp.ones((batch, env.n_feet)))
+    memory = envlib.FootMemory(jnp.zeros((1, batch, env.n_feet)),
+                               jnp.ones((1, batch, env.n_feet)))
     prev_action = jnp.zeros((batch, env.n_joints))
-    flat = jnp.asarray(commands.reshape(batch, -1), jnp.float32)
+    flat = one(jnp.asarray(commands.reshape(batch, -1), jnp.float32))
     n_steps = max(2, round(seconds / env.robot.ctrl_dt))
     contracts, actions, prev_actions, alive = [], [], [], []
     living = np.ones(batch, bool)
     for t in range(n_steps):
-        s, term, action, ctrl, memory = step(base.normalizer, base.policy,
-                                             jnp.asarray(sensors, jnp.float32), memory,
-                                             jnp.full((batch,), t * env.robot.ctrl_dt),
-                                             prev_action, flat)
+        s, term, action, ctrl, memory = act(params, one(jnp.asarray(sensors, jnp.float32)),
+                                            memory, one(jnp.full((batch,), t * env.robot.ctrl_dt)),
+                                            one(prev_action), flat)
+        s, term, action, ctrl = jax.tree_util.tree_map(lambda x: x[0], (s, term, action, ctrl))
         if t > 0:
             living &= ~np.asarray(term)
             contracts.append(s)
