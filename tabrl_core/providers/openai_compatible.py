@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import time
 
-import openai
-
 from tabrl_core.providers.calls import (
     BAD_OUTPUT, BAD_REQUEST, KEY_CHECK_TEXT, MAX_OUTPUT_TOKENS, REFUSED, Completion,
-    ProviderError, timed_out, too_deep, unreadable)
+    ProviderError, timed_out)
 from tabrl_core.providers.config import ProviderConfig
-from tabrl_core.providers.openai_provider import make_client, png_data_url, provider_error
+from tabrl_core.providers.openai_provider import make_client, png_data_url, sdk_call
 from tabrl_core.providers.prompt import Prompt
 
 # Sent when a local server needs no key. Without it the SDK would fall back to the
@@ -84,15 +82,8 @@ class OpenAICompatibleClient:
                           usage.completion_tokens if usage else 0)
 
     def _create(self, timeout_s: float, **request):
-        try:
-            return self._client.chat.completions.create(model=self._model, timeout=timeout_s,
-                                                        **request)
-        except openai.OpenAIError as err:
-            raise provider_error(err, self._label, timeout_s) from None
-        except ValueError:  # a body that is not JSON
-            raise unreadable(self._label) from None
-        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
-            raise too_deep(self._label) from None
+        return sdk_call(self._client.chat.completions.create, self._label, timeout_s,
+                        model=self._model, **request)
 
     def close(self) -> None:
         """Release the HTTP connections."""

@@ -33,6 +33,20 @@ def provider_error(err: openai.OpenAIError, label: str, timeout_s: float) -> Pro
     return ProviderError(BAD_OUTPUT, f"{label} sent an answer the SDK cannot read: {err}")
 
 
+def sdk_call(create, label: str, timeout_s: float, **request):
+    """`create(timeout=timeout_s, **request)` (an openai SDK method) with its failures as
+    ProviderError: SDK errors, a body that is not JSON, JSON nested deeper than the SDK's
+    parser can follow."""
+    try:
+        return create(timeout=timeout_s, **request)
+    except openai.OpenAIError as err:
+        raise provider_error(err, label, timeout_s) from None
+    except ValueError:
+        raise unreadable(label) from None
+    except RecursionError:
+        raise too_deep(label) from None
+
+
 class OpenAIClient:
     """One attempt at a Responses API request; errors come out as ProviderError."""
 
@@ -67,15 +81,8 @@ class OpenAIClient:
         self._create(timeout_s, input=KEY_CHECK_TEXT, max_output_tokens=MIN_OUTPUT_TOKENS)
 
     def _create(self, timeout_s: float, **request):
-        try:
-            return self._client.responses.create(model=self._model, store=False,
-                                                 timeout=timeout_s, **request)
-        except openai.OpenAIError as err:
-            raise provider_error(err, self._label, timeout_s) from None
-        except ValueError:  # a body that is not JSON
-            raise unreadable(self._label) from None
-        except RecursionError:  # JSON nested deeper than the SDK's parser can follow
-            raise too_deep(self._label) from None
+        return sdk_call(self._client.responses.create, self._label, timeout_s,
+                        model=self._model, store=False, **request)
 
     def close(self) -> None:
         """Release the HTTP connections."""
