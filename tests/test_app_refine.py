@@ -6,39 +6,11 @@ with real H.264 clips."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-import pytest
-from streamlit.testing.v1 import AppTest
-
 import app_runs
+from test_app import home, open_app, texts  # noqa: F401 (home: the autouse data dir)
+
 from tabrl_core.jobs import get_status, list_runs
 from tabrl_core.providers.builtin import design
-
-APP = Path(__file__).resolve().parents[1] / "app.py"
-sys.path.insert(0, str(APP.parent))
-from tabrl_app import grid  # noqa: E402
-
-TIMEOUT_S = 180
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("TABRL_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(grid, "PUBLISHED_DIR", tmp_path / "static" / "artifacts")
-    for name in ("TABRL_MODE", "TABRL_BACKEND", "TABRL_OPENAI_COMPATIBLE"):
-        monkeypatch.delenv(name, raising=False)
-    app_runs.act_as_worker()
-    return tmp_path / "home"
-
-
-def open_app(**query) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
-    at.query_params.update(query)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def refinable_run(monkeypatch) -> str:
@@ -46,10 +18,6 @@ def refinable_run(monkeypatch) -> str:
     monkeypatch.setattr(app_runs, "approaches", lambda provider="builtin", n=3:
                         design("go1", "walk forward").approaches[:n])
     return app_runs.finished_run(behavior="walk forward")
-
-
-def texts(elements) -> list[str]:
-    return [e.value for e in elements]
 
 
 def test_refine_with_a_comment_makes_the_next_version_of_the_cell(monkeypatch):

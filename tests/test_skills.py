@@ -20,15 +20,8 @@ from tabrl_core.training.base_policy import seed_checkpoint
 from tabrl_core.training.checkpoint import META_FILE, save_checkpoint
 from tabrl_core.training.config import configured
 from tabrl_core.training.population import base_policy_path
-from tabrl_core.training.rollout import rollout_policies
+from test_training import BACKWARD, FORWARD, TINY
 
-TINY = TrainConfig(num_envs=4, unroll_length=8, num_minibatches=2, num_epochs=2)
-FORWARD = """
-def reward(s, a, prev_a):
-    v = s.base_lin_vel[0]
-    return v, {"velocity": v}
-"""
-BACKWARD = FORWARD.replace("v = s.base_lin_vel[0]", "v = -s.base_lin_vel[0]")
 TURN_RIGHT = """
 def reward(s, a, prev_a):
     w = -s.base_ang_vel[2]
