@@ -256,8 +256,8 @@ class _PopulationTrainer:
         self.skills = ([] if command_sampler else
                        start_commands(robot_id, rewards, starts, self.init_sources, config,
                                       seed))
-        self.commands = (np.repeat(np.asarray([c.command for c in self.skills], np.float32),
-                                   self.n, axis=0) if self.skills else None)
+        self.commands = (jnp.repeat(jnp.asarray([c.command for c in self.skills], jnp.float32),
+                                    self.n, axis=0) if self.skills else None)  # [K*N, C]
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.update = ppo.make_population_update(self.networks, config)
@@ -281,7 +281,7 @@ class _PopulationTrainer:
         fresh samples."""
         if self.command_sampler is not None:
             return jnp.asarray(self.command_sampler(self.rng, batch), jnp.float32)
-        return jnp.asarray(self.commands)
+        return self.commands
 
     def run(self, out_dirs, progress, should_cancel, on_resume_point) -> list[ApproachResult]:
         k, n, cfg = self.k, self.n, self.config
