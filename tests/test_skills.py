@@ -42,10 +42,24 @@ def test_observation_ends_with_the_scaled_command():
         env.close()
     n = len(envlib.COMMAND_AXES)
     assert obs.shape == (2, envlib.observation_size(12)) and env.obs_size == obs.shape[1]
-    np.testing.assert_allclose(obs[:, -n:], command * jnp.asarray(envlib.COMMAND_OBS_SCALE),
-                               rtol=1e-6)
+    np.testing.assert_allclose(obs[:, -n - 1:-1],
+                               command * jnp.asarray(envlib.COMMAND_OBS_SCALE), rtol=1e-6)
     same = envlib.observe(s, gravity, jnp.zeros((2, 12)), jnp.zeros((2, n)))
-    np.testing.assert_array_equal(obs[:, :-n], same[:, :-n])
+    np.testing.assert_array_equal(obs[:, :-n - 1], same[:, :-n - 1])
+    assert np.all(obs[:, -1] == 0)  # no time has passed
+
+
+def test_the_last_input_is_the_elapsed_time_up_to_a_videos_length():
+    env = envlib.RobotEnv("go1", nthread=1)
+    try:
+        sensors = jnp.asarray(env.reset_pool(0, size=3)[1], jnp.float32)
+        memory = envlib.FootMemory(jnp.zeros((3, env.n_feet)), jnp.ones((3, env.n_feet)))
+        times = jnp.asarray([0.5, envlib.ELAPSED_FULL_S / 2, 3 * envlib.ELAPSED_FULL_S])
+        s, _, gravity = envlib.contract_state(env.layout, env.constants, sensors, memory, times)
+        obs = envlib.observe(s, gravity, jnp.zeros((3, env.n_joints)), jnp.zeros(6))
+    finally:
+        env.close()
+    np.testing.assert_allclose(obs[:, -1], [0.5 / envlib.ELAPSED_FULL_S, 0.5, 1.0], rtol=1e-6)
 
 
 def test_command_boxes_words_and_samples():
@@ -62,8 +76,8 @@ def test_command_boxes_words_and_samples():
 
 
 def _old_layout_checkpoint(tmp_path):
-    """A checkpoint as TabRL wrote them before the command vector: 6 inputs fewer, no layout."""
-    size = envlib.observation_size(12) - len(envlib.COMMAND_AXES)
+    """A checkpoint as TabRL wrote them before the command vector: 7 inputs fewer, no layout."""
+    size = envlib.observation_size(12) - len(envlib.COMMAND_AXES) - 1
     networks = ppo.make_networks(size, 12, TINY)
     import jax
     agent = ppo.init_agent(jax.random.PRNGKey(3), networks, size, TINY)
@@ -87,7 +101,7 @@ def test_seeding_widens_an_old_checkpoint_that_acts_as_before_on_a_zero_command(
     path, networks, agent = _old_layout_checkpoint(tmp_path)
     new = load_checkpoint(seed_checkpoint(path, tmp_path / "new"))
     assert new.obs_size == envlib.observation_size(12)
-    n = len(envlib.COMMAND_AXES)
+    n = len(envlib.COMMAND_AXES) + 1
     obs = np.random.default_rng(0).normal(size=(5, new.obs_size)).astype(np.float32)
     obs[:, -n:] = 0.0
     new_networks = ppo.make_networks(new.obs_size, 12, TINY)
@@ -126,6 +140,65 @@ def test_the_search_rolls_out_the_base_and_scores_with_each_reward():
     np.testing.assert_allclose(scores[0], -scores[1], rtol=1e-5)
     choices = skills.search_commands("go1", base, rewards, rounds=1, candidates=4)
     assert all(c.score is not None and c.note is None for c in choices)
+
+
+def test_the_shipped_go1_base_follows_opposite_commands():
+    """Forward and backward, left and right, turn left and right: the measured velocities of
+    the shipped base differ in sign, and it stays up."""
+    from tabrl_core.training.base_policy import measured_command, standing_height
+    from tabrl_core.training.rollout import rollout_policies
+
+    commands = [(0.5, 0, 0, 0, 0, 0), (-0.4, 0, 0, 0, 0, 0), (0, 0.3, 0, 0, 0, 0),
+                (0, -0.3, 0, 0, 0, 0), (0, 0, 1.0, 0, 0, 0), (0, 0, -1.0, 0, 0, 0)]
+    base = load_checkpoint(base_policy_path("go1"))
+    trajectories = rollout_policies([base] * len(commands), seconds=2.0, commands=commands)
+    height = standing_height("go1")
+    m = [measured_command(tr, height) for tr in trajectories]
+    assert not any(tr.fell for tr in trajectories)
+    assert m[0]["vx"] > 0.2 and m[1]["vx"] < -0.2
+    assert m[2]["vy"] > 0.1 and m[3]["vy"] < -0.1
+    assert m[4]["yaw_rate"] > 0.4 and m[5]["yaw_rate"] < -0.4
+
+
+def test_skill_search_picks_a_backward_command_for_a_backward_reward():
+    rewards = compile_rewards([BACKWARD, FORWARD, TURN_RIGHT], "go1")
+    base = load_checkpoint(base_policy_path("go1"))
+    back, forward, right = skills.search_commands("go1", base, rewards, candidates=12)
+    assert back.command[0] < -0.2 and back.label.startswith("backward")
+    assert forward.command[0] > 0.2
+    assert right.command[2] < -0.3 and "turn right" in right.label
+
+
+def test_pretraining_ships_a_base_with_its_report_and_resumes(tmp_path, monkeypatch):
+    """A tiny pretraining run: interrupted after its first resume point, run again it continues
+    from there, then ships the base beside the robot with a curve and an evaluation table."""
+    from tabrl_core.training import base_policy
+
+    monkeypatch.setattr(base_policy, "base_policy_path", lambda r: tmp_path / r / "base_policy")
+    monkeypatch.setattr(base_policy, "PRETRAIN_CONFIG", TINY.with_(skill_search=False))
+    monkeypatch.setenv("TABRL_CHECKPOINT_EVERY_S", "0")
+    seen = []
+
+    def stop_after_two(p):
+        seen.append(p.steps_done[0])
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        base_policy.pretrain("go1", steps=4 * 32, progress=stop_after_two)
+    assert (tmp_path / "go1" / ".pretrain" / "run").exists()
+    report = base_policy.pretrain("go1", steps=4 * 32,
+                                  progress=lambda p: seen.append(p.steps_done[0]))
+    assert report["resumed_from_steps"] == 32 and seen[2:] == [64, 96, 128]
+    assert load_checkpoint(tmp_path / "go1" / "base_policy").obs_size == \
+        envlib.observation_size(12)
+    shipped = json.loads((tmp_path / "go1" / "base_policy_report.json").read_text())
+    assert set(shipped["evaluation"]["commands"]) == set(base_policy.EVAL_COMMANDS)
+    assert shipped["curve"] and not (tmp_path / "go1" / ".pretrain").exists()
+    assert [stage["steps"] for stage in shipped["stages"]] == [128]
+    again = base_policy.pretrain("go1", steps=32, init=tmp_path / "go1" / "base_policy")
+    assert [stage["steps"] for stage in again["stages"]] == [128, 32]
+    assert again["total_steps"] == 160
 
 
 def test_skill_search_falls_back_when_no_command_is_finite():

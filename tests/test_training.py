@@ -184,7 +184,7 @@ def test_reward_steers_learning(tmp_path):
     for result in results:
         traj = rollout_policy(result.checkpoint, seconds=3.0)
         travelled.append(traj.qpos[-1, 0] - traj.qpos[0, 0])
-    assert travelled[0] > 0.1 and travelled[1] < -0.1, travelled
+    assert travelled[0] > 0 > travelled[1] and travelled[0] - travelled[1] > 0.5, travelled
 
 
 def test_fine_tune_from_a_checkpoint(go1_rewards, tmp_path):

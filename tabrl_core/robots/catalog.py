@@ -49,7 +49,6 @@ class RobotSpec:
     source: str = "bundled"  # bundled or menagerie
     license: str = "Apache-2.0"
     description: str = ""
-    has_base_policy: bool = False
     default: bool = False
     sim_dt: float = 0.004
     ctrl_dt: float = 0.02
@@ -61,6 +60,15 @@ class RobotSpec:
     tags: tuple[str, ...] = field(default_factory=tuple)
     foot_geoms: tuple[str, ...] = ()  # geoms load_spec wraps in the foot sites, if the MJCF has none
     solver: SolverSettings = SolverSettings()  # what load_spec sets over the MJCF's options
+
+    @property
+    def base_policy_dir(self) -> Path:
+        """Where the robot's base policy ships (made by `tabrl pretrain`; it may not exist)."""
+        return ROBOTS_DIR / self.id / "base_policy"
+
+    @property
+    def has_base_policy(self) -> bool:
+        return (self.base_policy_dir / "checkpoint.json").exists()
 
     @property
     def dof(self) -> int:
@@ -85,7 +93,6 @@ GO1 = RobotSpec(
     foot_names=("FR_foot", "FL_foot", "RR_foot", "RL_foot"),
     license="Apache-2.0 (TabRL's own MJCF)",
     description="12-DoF quadruped, 12.7 kg, PD position control around a standing pose.",
-    has_base_policy=True,
     default=True,
     min_base_height=0.12,
     min_upright=0.3,

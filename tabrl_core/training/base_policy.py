@@ -1,10 +1,10 @@
 """Base policies: command-conditioned skills per robot that short fine-tuning budgets start from.
 
 `pretrain(robot_id)` (the `tabrl pretrain ROBOT` command) trains one over commands sampled from
-the robot's command box (training/skills.py) with the command-tracking reward, in chunks that
-each end in a checkpoint under `<robot>/.pretrain/`, so an interrupted run resumes where it
-stopped. It ships the result next to the robot's MJCF with its curve and an evaluation table
-(tracking error per command axis, falls).
+the robot's command box (training/skills.py) with the command-tracking reward, leaving resume
+points under `<robot>/.pretrain/` so that an interrupted run continues where it stopped. It
+ships the result next to the robot's MJCF with its curve and an evaluation table (tracking
+error per command axis, falls).
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ PRETRAIN_CONFIG = TrainConfig(num_envs=256, episode_seconds=5.0, num_minibatches
                               entropy_cost=1e-2, skill_search=False)
 PRETRAIN_STEPS = 3_000_000
 COMMAND_INIT_STD = 0.05
-"""Initial weights from the command inputs when an older base is widened (seed_checkpoint)."""
-CHUNK_STEPS = 500_000
-"""Steps between two resumable checkpoints of a pretraining run."""
+"""Initial weights from the new inputs when an older base is widened (seed_checkpoint)."""
 EVAL_COMMANDS = {  # name -> command (vx, vy, yaw_rate, height, roll, pitch)
     "forward": (0.5, 0, 0, 0, 0, 0), "backward": (-0.4, 0, 0, 0, 0, 0),
     "left": (0, 0.3, 0, 0, 0, 0), "right": (0, -0.3, 0, 0, 0, 0),
@@ -44,8 +42,9 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
              init: str | Path = "scratch") -> dict:
     """Train the robot's command-conditioned base policy and ship it; returns the report.
 
-    Resumes from `<robot>/.pretrain/` when an earlier run of the same length stopped part way;
-    `init` seeds a fresh run from a checkpoint folder instead of random weights.
+    One training run whose resume points (training/resume.py) live in `<robot>/.pretrain/`:
+    run the same command again after an interruption and it continues from the last one.
+    `init` seeds the run from a checkpoint folder instead of random weights.
     """
     box = skills.command_box(robot_id)
     if not box.searchable:
@@ -53,43 +52,53 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
                          f"{', '.join(sorted(skills.COMMAND_BOXES))}")
     reward = skills.command_tracking_reward(robot_id, standing_height(robot_id))
     work = _work_dir(robot_id)
-    state = _resume_state(work, robot_id, steps, seed)
-    if init != "scratch" and not state["steps_done"]:
-        init = seed_checkpoint(Path(init), work / "seed")
-    start = time.monotonic() - state["wall_s"]
-    sampler = lambda rng, n: skills.sample_commands(rng, box, n)  # noqa: E731
-    while state["steps_done"] < steps:
-        chunk = min(CHUNK_STEPS, steps - state["steps_done"])
-        source = work / "checkpoint" if state["steps_done"] else init
-        result = train_population(
-            robot_id, [reward], chunk, out_dirs=[work / "chunk"],
-            seed=seed + state["chunks"], config=PRETRAIN_CONFIG, init=source,
-            command_sampler=sampler,
-            progress=_offset_progress(progress, state["steps_done"], steps))[0]
-        if result.status != "succeeded":
-            raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
-        _replace_dir(result.checkpoint, work / "checkpoint")
-        state["curve"] += [{"steps": state["steps_done"] + h["steps"],
-                            "mean_return": h["mean_return"]} for h in result.history[::10]]
-        state["steps_done"] += chunk
-        state["chunks"] += 1
-        state["wall_s"] = time.monotonic() - start
-        (work / "state.json").write_text(json.dumps(state))
+    work.mkdir(parents=True, exist_ok=True)
+    source = init if init == "scratch" else seed_checkpoint(Path(init), work / "seed")
+    start = time.monotonic()
+    result = train_population(
+        robot_id, [reward], steps, out_dirs=[work / "run"], seed=seed, config=PRETRAIN_CONFIG,
+        init=source, command_sampler=lambda rng, n: skills.sample_commands(rng, box, n),
+        progress=progress)[0]
+    if result.status != "succeeded":
+        raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
     out = base_policy_path(robot_id)
-    _replace_dir(work / "checkpoint", out)
-    report = {"robot_id": robot_id, "steps": steps, "seed": seed,
-              "wall_s": round(time.monotonic() - start, 1), "config": PRETRAIN_CONFIG.to_dict(),
+    _replace_dir(result.checkpoint, out)
+    wall = round(time.monotonic() - start, 1)
+    stages = [] if init == "scratch" else earlier_stages(Path(init))
+    stages.append({"init": str(init), "steps": steps, "wall_s": wall})
+    report = {"robot_id": robot_id, "steps": steps, "seed": seed, "init": str(init),
+              "resumed_from_steps": result.resumed_from, "wall_s": wall, "stages": stages,
+              "total_steps": sum(s["steps"] for s in stages),
+              "total_wall_s": round(sum(s["wall_s"] for s in stages), 1),
+              "config": PRETRAIN_CONFIG.to_dict(),
               "command_box": {"low": box.low, "high": box.high, "default": box.default},
-              "curve": state["curve"], "evaluation": evaluate(out)}
+              "curve": [{"steps": h["steps"], "mean_return": h["mean_return"]}
+                        for h in result.history[::10]],
+              "evaluation": evaluate(out)}
     (out.parent / "base_policy_report.json").write_text(json.dumps(report, indent=1))
     shutil.rmtree(work)
     return report
 
 
+def earlier_stages(init: Path) -> list[dict]:
+    """The pretraining stages (init, steps, wall_s) that made the checkpoint `init`, from the
+    base_policy_report.json in or beside its folder; [] when there is none."""
+    for candidate in (init / "base_policy_report.json", init.parent / "base_policy_report.json"):
+        try:
+            report = json.loads(candidate.read_text())
+        except (OSError, ValueError):
+            continue
+        return list(report.get("stages") or [
+            {"init": report.get("init", "scratch"), "steps": report["steps"],
+             "wall_s": report["wall_s"]}])
+    return []
+
+
 def seed_checkpoint(path: Path, out: Path) -> Path:
-    """`path` as a checkpoint of this observation layout: a current one as it is; an older one
-    without the command vector (like the first Go1 base) widened with small random weights
-    (COMMAND_INIT_STD) and unit normaliser statistics for the command inputs, so its policy
+    """`path` as a checkpoint of this observation layout: a current one as it is; an older one,
+    whose observation lacks the last inputs (the first Go1 base had no command and no elapsed
+    time), widened with small random weights (COMMAND_INIT_STD) and unit normaliser statistics
+    for the new inputs, so its policy
     starts out close to how it acted but already varies with the command (which PPO can then
     reinforce), and with a fresh value network (the old one estimated another reward's
     returns)."""
@@ -138,33 +147,6 @@ def seed_checkpoint(path: Path, out: Path) -> Path:
                            value=fresh.value, normalizer=normalizer,
                            reward_code=None, seed=meta.get("seed", 0),
                            steps_done=meta.get("steps_done", 0), extra={"seeded_from": str(path)})
-
-
-def _resume_state(work: Path, robot_id: str, steps: int, seed: int) -> dict:
-    fresh = {"robot_id": robot_id, "steps": steps, "seed": seed, "steps_done": 0, "chunks": 0,
-             "wall_s": 0.0, "curve": []}
-    try:
-        state = json.loads((work / "state.json").read_text())
-    except (OSError, ValueError):
-        state = None
-    same_run = state and all(state.get(k) == fresh[k] for k in ("robot_id", "steps", "seed"))
-    if same_run and (work / "checkpoint").exists():
-        return state
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    return fresh
-
-
-def _offset_progress(progress, done_before: int, total: int):
-    if progress is None:
-        return None
-
-    def report(p) -> None:
-        p.steps_done += done_before
-        p.total_steps = total
-        progress(p)
-
-    return report
 
 
 def _replace_dir(src: Path, dst: Path) -> None:

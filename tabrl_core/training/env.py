@@ -29,8 +29,12 @@ COMMAND_AXES = ("vx", "vy", "yaw_rate", "height", "roll", "pitch")
 (m/s, heading frame), turning rate (rad/s), base height offset from standing (m), roll, pitch."""
 COMMAND_OBS_SCALE = (2.0, 2.0, 1.0, 10.0, 3.0, 3.0)
 """Multiplies each command axis in the observation, so every axis spans about [-1, 1]."""
-OBS_LAYOUT = "command-v1"
-"""Checkpoints record the observation layout they were trained on; older ones cannot be used."""
+ELAPSED_FULL_S = 5.0
+"""The last observation input, the time since the episode began, reaches 1 after this long (a
+video's length): phased rewards ("turn, then stand still") need to know when they are."""
+OBS_LAYOUT = "command-v2"
+"""Checkpoints record the observation layout they were trained on; older ones cannot be used
+(v1 had no elapsed time, v0 no command)."""
 TOUCH_THRESHOLD_N = 1.0
 RESET_POOL_SIZE = 256
 FRICTION_RANGE = (0.6, 1.4)
@@ -217,7 +221,7 @@ class RobotEnv:
 
 def observation_size(n_joints: int) -> int:
     """Length of the observation vector built by `observe`."""
-    return 1 + 3 + 3 + 3 + 3 * n_joints + 4 + len(COMMAND_AXES)
+    return 1 + 3 + 3 + 3 + 3 * n_joints + 4 + len(COMMAND_AXES) + 1
 
 
 def _quat_to_rpy_up(q: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -269,13 +273,14 @@ def terminated(c: EnvConstants, s: ContractState) -> jax.Array:
 def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array,
             command: jax.Array) -> jax.Array:
     """The policy's observation: base height and motion, gravity, joints, last action, clocks,
-    and the command [..., len(COMMAND_AXES)] it is asked to follow."""
+    the command [..., len(COMMAND_AXES)] it is asked to follow, and the elapsed time."""
     phase = 2.0 * jnp.pi * s.time[..., None] * jnp.array([1.0, 2.0])
     command = jnp.broadcast_to(command, prev_action.shape[:-1] + (len(COMMAND_AXES),))
     obs = jnp.concatenate([
         s.base_height[..., None], s.base_lin_vel, s.base_ang_vel * 0.25, gravity,
         s.joint_pos - s.default_joint_pos, s.joint_vel * 0.05, prev_action,
-        jnp.sin(phase), jnp.cos(phase), command * jnp.array(COMMAND_OBS_SCALE)], axis=-1)
+        jnp.sin(phase), jnp.cos(phase), command * jnp.array(COMMAND_OBS_SCALE),
+        jnp.clip(s.time[..., None] / ELAPSED_FULL_S, 0.0, 1.0)], axis=-1)
     return jnp.nan_to_num(jnp.clip(obs, -100.0, 100.0))
 
 

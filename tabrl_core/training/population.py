@@ -140,7 +140,7 @@ def base_policy_path(robot_id: str) -> Path:
     """Where a robot's shipped base policy lives (it may not exist)."""
     from tabrl_core.robots import get_robot
 
-    return get_robot(robot_id).xml_path.parent / "base_policy"
+    return get_robot(robot_id).base_policy_dir
 
 
 def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,

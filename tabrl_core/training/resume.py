@@ -51,11 +51,13 @@ def checkpoint_every_s() -> float:
     return value
 
 
-def signature(robot_id: str, reward_code: str, steps: int, seed: int, config: TrainConfig,
+def signature(robot_id: str, reward_code: str | None, steps: int, seed: int, config: TrainConfig,
               obs_size: int) -> dict:
-    """What a resume point must have been made for to be used (as JSON would give it back)."""
+    """What a resume point must have been made for to be used (as JSON would give it back);
+    a built-in reward without code (pretraining's command tracking) hashes as empty code."""
+    digest = hashlib.sha256((reward_code or "").encode()).hexdigest()
     return json.loads(json.dumps({
-        "robot_id": robot_id, "reward_sha256": hashlib.sha256(reward_code.encode()).hexdigest(),
+        "robot_id": robot_id, "reward_sha256": digest,
         "steps": steps, "seed": seed, "config": config.to_dict(), "obs_size": obs_size}))
 
 

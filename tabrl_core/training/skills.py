@@ -54,7 +54,7 @@ COMMAND_BOXES: dict[str, CommandBox] = {
     "go1": _box([-0.6, -0.4, -1.5, -0.08, -0.25, -0.25], [0.8, 0.4, 1.5, 0.03, 0.25, 0.25],
                 [0.5, 0, 0, 0, 0, 0]),
     "ant": _box([-0.8, -0.8, -1.5, -0.1, 0, 0], [0.8, 0.8, 1.5, 0.05, 0, 0], [0.5, 0, 0, 0, 0, 0]),
-    "half_cheetah": _box([-1.5, 0, 0, -0.1, 0, -0.6], [3.0, 0, 0, 0.1, 0, 0.6],
+    "half_cheetah": _box([-1.5, 0, 0, -0.1, 0, -1.0], [3.0, 0, 0, 0.1, 0, 1.0],
                          [1.5, 0, 0, 0, 0, 0]),
     "op3": _box([-0.2, -0.1, -0.8, -0.03, 0, 0], [0.3, 0.1, 0.8, 0.0, 0, 0], [0.2, 0, 0, 0, 0, 0]),
     "humanoid": _box([-0.3, -0.2, -0.8, -0.1, 0, 0], [0.8, 0.2, 0.8, 0.0, 0, 0],
@@ -94,20 +94,20 @@ def command_dict(command: Sequence[float]) -> dict[str, float]:
 
 
 def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.ndarray:
-    """n commands [n, 6] for pretraining, locomotion first: half move along one axis (forward
-    or backward twice as often as sideways or turning), a quarter combine the three, and the
-    rest stand still or hold a posture standing still."""
+    """n commands [n, 6] for pretraining: 40 % move along one axis (forward or backward twice
+    as often as sideways or turning), 20 % combine the three, 10 % stand still, 20 % hold a
+    posture (height, roll, pitch) standing still and 10 % hold one while moving."""
     low, high = np.asarray(box.low), np.asarray(box.high)
     uniform = rng.uniform(low, high, (n, len(COMMAND_AXES)))
-    kind = rng.choice(4, n, p=[0.5, 0.25, 0.15, 0.1])
+    kind = rng.choice(5, n, p=[0.4, 0.2, 0.1, 0.2, 0.1])
     rows = np.arange(n)
     single = np.zeros_like(uniform)
     axis = rng.choice(3, n, p=[0.5, 0.25, 0.25])
     single[rows, axis] = uniform[rows, axis]
     moving = np.where(np.arange(6) < 3, uniform, 0.0)
     posture = np.where(np.arange(6) >= 3, uniform, 0.0)
-    commands = np.select([kind[:, None] == k for k in range(3)],
-                         [single, moving, np.zeros_like(uniform)], posture)
+    commands = np.select([kind[:, None] == k for k in range(4)],
+                         [single, moving, np.zeros_like(uniform), posture], uniform)
     return box.clip(commands).astype(np.float32)
 
 
@@ -136,12 +136,14 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
                                        + jnp.square(s.base_lin_vel[1] - vy)) / 0.25),
             "track_yaw_rate": jnp.exp(-jnp.square(s.base_ang_vel[2] - yaw) / 0.5),
             "track_height": jnp.exp(-jnp.square(s.base_height - standing_height - height)
-                                    / 0.001),
+                                    / 0.0025),
             "track_lean": jnp.exp(-(jnp.square(s.base_rpy[0] - roll)
-                                    + jnp.square(s.base_rpy[1] - pitch)) / 0.02),
+                                    + jnp.square(s.base_rpy[1] - pitch)) / 0.05),
             # Linear errors too: far from the command the kernels above are flat, these are not.
             "lin_vel_error": jnp.abs(s.base_lin_vel[0] - vx) + jnp.abs(s.base_lin_vel[1] - vy),
             "yaw_rate_error": jnp.abs(s.base_ang_vel[2] - yaw),
+            "height_error": jnp.abs(s.base_height - standing_height - height),
+            "lean_error": jnp.abs(s.base_rpy[0] - roll) + jnp.abs(s.base_rpy[1] - pitch),
             "upright": s.upright,
             "foot_steps": jnp.sum(jnp.clip(s.foot_air_time - 0.15, -0.15, 0.3)
                                   * s.first_contact),
@@ -153,13 +155,14 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
         total = (2.0 * parts["track_lin_vel"] + 1.0 * parts["track_yaw_rate"]
                  + 0.5 * parts["track_height"] + 0.5 * parts["track_lean"]
                  - 1.0 * parts["lin_vel_error"] - 0.3 * parts["yaw_rate_error"]
+                 - 5.0 * parts["height_error"] - 1.0 * parts["lean_error"]
                  + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["foot_steps"]
                  - 0.02 * parts["action_rate"] - 0.0002 * parts["torque"]
                  - 0.03 * parts["pose"])
         return total, parts
 
     names = ("track_lin_vel", "track_yaw_rate", "track_height", "track_lean", "lin_vel_error",
-             "yaw_rate_error", "upright",
+             "yaw_rate_error", "height_error", "lean_error", "upright",
              "foot_steps", "action_rate", "torque", "pose")
     return CommandReward(robot_id, names, fn)
 
