@@ -1,6 +1,7 @@
 """Training benchmark: prints one JSON object (issue 5's and issue 14's keys), in one run.
 
     python bench/train.py [--quick-only] [--brax-steps N] [--table-only] [--table-robots R ...]
+                          [--from-scratch-only]
 
 Each measurement runs in its own process (cold and warm caches are real, peak memory is the
 training process's own). Approaches come from the built-in designer, 3 per behaviour:
@@ -115,6 +116,40 @@ def table_child(args) -> None:
     print(json.dumps({"robot": robot, "steps": args.steps, "train_wall_s": wall, "rows": rows}))
 
 
+SCRATCH_CHUNK = 250_000
+SCRATCH_MAX = 6_000_000
+SCRATCH_WALK_M = 2.0  # 0.4 m/s over the 5 s rollout
+
+
+def scratch_child(args) -> None:
+    """Go1 from random weights with the designer's shaped walk-forward reward, 256
+    environments (the pretraining configuration), in chunks of SCRATCH_CHUNK steps that each
+    continue from the last checkpoint; after each, a 5 s rollout (not timed) checks for a walk
+    (SCRATCH_WALK_M forward, no fall). Prints the training time to the first walk."""
+    from tabrl_core.providers.builtin import design
+    from tabrl_core.rewards import compile_rewards
+    from tabrl_core.training import rollout_policy, train_population
+    from tabrl_core.training.base_policy import PRETRAIN_CONFIG
+
+    shaped = next(a for a in design("go1", "walk forward").approaches
+                  if a.name.startswith("Shaped"))
+    rewards = compile_rewards([shaped.code], "go1")
+    out, init, train_s, steps, walked = Path(args.out), "scratch", 0.0, 0, None
+    while steps < SCRATCH_MAX and walked is None:
+        start = time.monotonic()
+        result, = train_population("go1", rewards, SCRATCH_CHUNK, out_dirs=[out / str(steps)],
+                                   init=init, seed=steps,
+                                   config=PRETRAIN_CONFIG.with_(skill_search=False))
+        train_s += time.monotonic() - start
+        steps += SCRATCH_CHUNK
+        init = result.checkpoint
+        metrics = behaviour_metrics(rollout_policy(result.checkpoint))
+        if metrics["forward_distance_m"] >= SCRATCH_WALK_M and not metrics["fell"]:
+            walked = metrics["forward_distance_m"]
+    print(json.dumps({"from_scratch_walk_s": train_s if walked else None,
+                      "from_scratch_steps": steps, "from_scratch_distance_m": walked}))
+
+
 def behaviour_metrics(traj) -> dict:
     """The numbers each behaviour is judged by, from a 5 s rollout."""
     import numpy as np
@@ -174,7 +209,8 @@ def run_child(population: str, steps: int, cache: Path, evaluate: bool = False,
               table: str | None = None) -> dict:
     env = {**os.environ, "TABRL_JAX_CACHE_DIR": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
     with tempfile.TemporaryDirectory() as out:
-        which = ["--table", table] if table else ["--child", population]
+        which = (["--table", table] if table else ["--scratch"] if population == "scratch"
+                 else ["--child", population])
         cmd = [sys.executable, __file__, *which, "--steps", str(steps),
                "--out", out] + (["--evaluate"] if evaluate else [])
         start = time.monotonic()
@@ -196,6 +232,17 @@ def behaviours_table(robots, cache: Path) -> dict:
             table[robot][budget] = {"train_wall_s": round(report["train_wall_s"], 1),
                                     "rows": report["rows"]}
     return table
+
+
+def from_scratch(cache: Path) -> dict:
+    """The from-scratch walk beside what the shipped skill base cost to pretrain."""
+    from tabrl_core.training.population import base_policy_path
+
+    report = run_child("scratch", 0, cache)
+    base = json.loads((base_policy_path("go1").parent / "base_policy_report.json").read_text())
+    return {key: report[key] for key in ("from_scratch_walk_s", "from_scratch_steps",
+                                         "from_scratch_distance_m")} | {
+        "skill_base_pretrain_s": base["wall_s"], "skill_base_steps": base["steps"]}
 
 
 def base_policy_metrics() -> dict:
@@ -228,6 +275,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--child", choices=("nine", "six"), dest="population")
     parser.add_argument("--table", choices=sorted(TABLE), help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--from-scratch-only", action="store_true",
+                        help="only the time for Go1 to learn a walk from random weights")
     parser.add_argument("--table-only", action="store_true",
                         help="only the behaviours table (issue 14)")
     parser.add_argument("--table-robots", nargs="*", default=sorted(TABLE))
@@ -244,12 +294,17 @@ def main() -> None:
         return child(args)
     if args.table:
         return table_child(args)
+    if args.scratch:
+        return scratch_child(args)
 
     result = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor(),
                           "python": platform.python_version()}}
-    if args.table_only:
+    if args.table_only or args.from_scratch_only:
         with tempfile.TemporaryDirectory() as cache:
-            result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
+            if args.table_only:
+                result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
+            else:
+                result.update(from_scratch(Path(cache)))
         print(json.dumps(result, indent=1))
         return None
     with tempfile.TemporaryDirectory() as cache:
@@ -273,6 +328,7 @@ def main() -> None:
                 for name, b in behaviours.items()}
         if not args.quick_only:
             result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
+            result.update(from_scratch(Path(cache)))
     ceiling = native_ceiling()
     result["native_ceiling_env_steps_per_s"] = ceiling
     if "env_steps_per_s" in result:
