@@ -117,7 +117,7 @@ def test_the_cross_entropy_search_finds_each_rewards_best_command():
     targets = np.asarray([[-0.45, 0, 0, 0, 0, 0], [0.3, 0.2, -1.0, 0, 0, 0]])
 
     def score(cands):  # a reward per approach that peaks at its target command
-        return -np.sum(np.square(cands - targets[:, None, :]), axis=-1)
+        return -np.sum(np.square(cands[None] - targets[:, None, :]), axis=-1)
 
     back, mixed = skills.search_commands("go1", None, [None, None], score=score, rounds=4)
     np.testing.assert_allclose(back.command, targets[0], atol=0.12)
@@ -132,7 +132,7 @@ def test_the_search_rolls_out_the_base_and_scores_with_each_reward():
     base = load_checkpoint(base_policy_path("go1"))
     env = envlib.RobotEnv("go1")
     try:
-        commands = np.tile(np.asarray(skills.command_box("go1").default), (2, 3, 1))
+        commands = np.tile(np.asarray(skills.command_box("go1").default), (3, 1))
         scores = skills._candidate_returns(env, base, rewards, commands, seconds=1.0, seed=0)
     finally:
         env.close()

@@ -30,7 +30,7 @@ EVAL_COMMANDS = {  # name -> command (vx, vy, yaw_rate, height, roll, pitch)
     "left": (0, 0.3, 0, 0, 0, 0), "right": (0, -0.3, 0, 0, 0, 0),
     "turn_left": (0, 0, 1.0, 0, 0, 0), "turn_right": (0, 0, -1.0, 0, 0, 0),
     "crouch": (0, 0, 0, -0.06, 0, 0), "lean_left": (0, 0, 0, 0, -0.2, 0),
-    "stand": (0, 0, 0, 0, 0, 0),
+    "nose_up": (0, 0, 0, 0, 0, -0.2), "stand": (0, 0, 0, 0, 0, 0),
 }
 
 

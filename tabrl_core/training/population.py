@@ -120,12 +120,26 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
     return jax.jit(step)
 
 
-def make_reward_fn(compiled_reward):
-    """jit(vmap(vmap(reward))) over [T, N] contract states (and commands, for a reward that
-    reads them); compiled per reward, small. Tracing it never runs reward code: `fn` calls the
-    program the sandbox exported after checking it at this batch shape, under its time and
-    memory limits."""
-    return jax.jit(jax.vmap(jax.vmap(compiled_reward.fn)))
+def make_rewards_fn(compiled_rewards: Sequence):
+    """One jitted call for every approach's reward over its own [T, N] contract states (and
+    commands, for a reward that reads them): totals [K, T, N], each reward's component means,
+    and whether each total is finite, so an iteration makes one dispatch and one copy back.
+    Tracing it never runs reward code: each `fn` calls the program the sandbox exported after
+    checking it at this batch shape, under its time and memory limits."""
+    fns = [jax.vmap(jax.vmap(r.fn)) for r in compiled_rewards]
+    reads = [getattr(r, "reads_command", False) for r in compiled_rewards]
+
+    def all_rewards(contract, action, prev_action, command):
+        totals, means, finite = [], [], []
+        for i, fn in enumerate(fns):
+            args = (jax.tree_util.tree_map(lambda x: x[i], contract), action[i], prev_action[i])
+            total, parts = fn(*args + ((command[i],) if reads[i] else ()))
+            totals.append(total)
+            means.append({name: jnp.mean(v) for name, v in parts.items()})
+            finite.append(jnp.all(jnp.isfinite(total)))
+        return jnp.stack(totals), means, jnp.stack(finite)
+
+    return jax.jit(all_rewards)
 
 
 def _stack_agents(agents: Sequence[ppo.AgentState]) -> ppo.AgentState:
@@ -261,7 +275,7 @@ class _PopulationTrainer:
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.update = ppo.make_population_update(self.networks, config)
-        self.reward_fns = [make_reward_fn(r) for r in rewards]
+        self.rewards_fn = make_rewards_fn(rewards)
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
@@ -427,25 +441,22 @@ class _PopulationTrainer:
         contract = jax.tree_util.tree_map(per_approach, tr["contract"])
         action, prev_action = per_approach(tr["action"]), per_approach(tr["prev_action"])
         command = per_approach(tr["command"])
+        totals, means, finite = jax.device_get(self.rewards_fn(contract, action, prev_action,
+                                                                command))
         rewards, comps = [], []
-        for i, fn in enumerate(self.reward_fns):
-            total = jnp.zeros((tr["obs"].shape[0], n))
-            means: dict[str, float] = {}
+        for i in range(k):
+            total, comp = np.zeros_like(totals[i]), {}
             if status[i] == "running":
-                s_i = jax.tree_util.tree_map(lambda x: x[i], contract)
-                args = (s_i, action[i], prev_action[i])
-                if getattr(self.rewards[i], "reads_command", False):
-                    args += (command[i],)
-                total, parts = fn(*args)
-                means = {name: float(jnp.mean(v)) for name, v in parts.items()}
-                if not bool(jnp.all(jnp.isfinite(total))):
-                    bad = [name for name, v in means.items() if not np.isfinite(v)]
+                comp = {name: float(v) for name, v in means[i].items()}
+                if finite[i]:
+                    total = totals[i]
+                else:
+                    bad = [name for name, v in comp.items() if not np.isfinite(v)]
                     status[i] = "failed"
                     errors[i] = ("reward returned NaN or infinity"
                                  + (f" (components: {', '.join(bad)})" if bad else ""))
-                    total = jnp.zeros_like(total)
-            rewards.append(np.asarray(total))
-            comps.append(means)
+            rewards.append(total)
+            comps.append(comp)
         to_knt = lambda x: jnp.swapaxes(per_approach(x), 1, 2)  # [T, B, ...] -> [K, N, T, ...]
         data = ppo.Rollout(
             observation=to_knt(tr["obs"]), raw_action=to_knt(tr["raw_action"]),

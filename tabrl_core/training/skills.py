@@ -5,8 +5,8 @@ A command-conditioned policy sees a command vector (COMMAND_AXES) at the end of 
 planar velocity, turning rate, a base-height offset from standing, roll and pitch. Pretraining
 (`tabrl pretrain ROBOT`) samples commands from the robot's `CommandBox` and rewards tracking
 them (`command_tracking_reward`); fine-tuning holds one command per approach, which
-`search_commands` finds before PPO with a cross-entropy search over the box: all approaches and
-candidates in one batched rollout of the base policy, each scored by its approach's own reward.
+`search_commands` finds before PPO with a cross-entropy search over the box: candidate commands
+rolled out together on the base policy, every rollout scored by every approach's own reward.
 """
 
 from __future__ import annotations
@@ -181,12 +181,21 @@ class SkillChoice:
                 "score": self.score, "note": self.note}
 
 
+def _reward_totals(rewards: Sequence) -> Callable:
+    """One jitted call: every reward's totals [K, T, C] on the same [T, C] rollouts (jitted,
+    so the compilation cache keeps it between processes)."""
+    fns = [jax.vmap(jax.vmap(r.fn)) for r in rewards]
+    return jax.jit(lambda s, a, prev_a: jnp.stack([fn(s, a, prev_a)[0] for fn in fns]))
+
+
 def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence,
-                       commands: np.ndarray, *, seconds: float, seed: int) -> np.ndarray:
-    """Mean reward per control step [K, C] of approach k's reward on the base policy's rollout
-    under command [k, c]; a rollout that falls scores its steps up to the fall plus zeros."""
-    k, c, _ = commands.shape
-    batch = k * c
+                       commands: np.ndarray, *, seconds: float, seed: int,
+                       totals: Callable | None = None) -> np.ndarray:
+    """Mean reward per control step [K, C] of every reward k on the base policy's rollout
+    under command c (rollouts depend on the command only, so all rewards score the same
+    ones); a rollout that falls scores its steps up to the fall plus zeros. `totals` is
+    `_reward_totals(rewards)`, made once for all rounds."""
+    batch = len(commands)
     act = policy_step(env.robot.id, base.obs_size, base.action_size, base.config)
     params = jax.tree_util.tree_map(lambda x: x[None], (base.normalizer, base.policy))
     one = lambda x: x[None]  # noqa: E731  (the one policy's axis)
@@ -196,7 +205,7 @@ def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence
     memory = envlib.FootMemory(jnp.zeros((1, batch, env.n_feet)),
                                jnp.ones((1, batch, env.n_feet)))
     prev_action = jnp.zeros((batch, env.n_joints))
-    flat = one(jnp.asarray(commands.reshape(batch, -1), jnp.float32))
+    flat = one(jnp.asarray(commands, jnp.float32))
     n_steps = max(2, round(seconds / env.robot.ctrl_dt))
     contracts, actions, prev_actions, alive = [], [], [], []
     living = np.ones(batch, bool)
@@ -216,30 +225,40 @@ def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence
         bad = ~np.all(np.isfinite(states), axis=1)
         living &= ~bad
         states[bad], sensors[bad] = start_states[0], start_sensors[0]
-    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts)  # [T, B]
-    acts = jnp.stack(actions)
-    prevs = jnp.stack(prev_actions[:-1])
-    mask = np.stack(alive)  # [T, B]
-    scores = np.full((k, c), -np.inf)
-    for i, reward in enumerate(rewards):
-        rows = slice(i * c, (i + 1) * c)
-        pick = lambda x: x[:, rows]  # noqa: E731
-        total, _ = jax.vmap(jax.vmap(reward.fn))(jax.tree_util.tree_map(pick, stacked),
-                                                 pick(acts), pick(prevs))
-        total = np.where(mask[:, rows], np.asarray(total, np.float64), 0.0)
-        per_step = total.sum(axis=0) / len(total)
-        scores[i] = np.where(np.isfinite(per_step), per_step, -np.inf)
-    return scores
+    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts)  # [T, C]
+    acts, prevs = jnp.stack(actions), jnp.stack(prev_actions[:-1])
+    mask = np.stack(alive)  # [T, C]
+    totals = (totals or _reward_totals(rewards))(stacked, acts, prevs)
+    total = np.where(mask[None], np.asarray(totals, np.float64), 0.0).sum(axis=1) / len(mask)
+    return np.where(np.isfinite(total), total, -np.inf)
+
+
+def _spread(box: CommandBox, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n commands spread over the box: the default, each axis alone at half and all of its
+    range on either side of zero, then random ones."""
+    low, high, default = (np.asarray(v) for v in (box.low, box.high, box.default))
+    singles = []
+    for axis in np.nonzero(high > low)[0]:
+        for end in (low[axis], high[axis]):
+            for fraction in (1.0, 0.5):
+                command = np.zeros_like(low)
+                command[axis] = fraction * end
+                singles.append(command)
+    fill = rng.uniform(low, high, (max(0, n - 1 - len(singles)), len(low)))
+    return np.concatenate([default[None], np.asarray(singles).reshape(-1, len(low)), fill])[:n]
 
 
 def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed: int = 0,
-                    candidates: int = 24, rounds: int = 2, elites: int = 6,
+                    candidates: int = 32, rounds: int = 2, elites: int = 4,
                     seconds: float = 1.5, score: Callable | None = None) -> list[SkillChoice]:
     """For each reward, the command of the base policy it scores best: a cross-entropy search
-    over the robot's command box, `rounds` rounds of `candidates` commands per approach, all
-    rolled out together for `seconds` from one start state. An approach whose reward is never
-    finite keeps the box's default command, with a note saying so. `score(commands [K, C, 6])
-    -> [K, C]` replaces the rollouts (the base policy's rollouts scored by each reward)."""
+    over the robot's command box from one start state, where every reward scores every rollout
+    (so the cost grows with the candidates, not with the approaches). Round one rolls out
+    `candidates` commands spread over the box (each axis alone at half and all of its range,
+    then random); each later round rolls out `candidates // 3` around each reward's elites,
+    all in one batch. A reward that is never finite keeps the
+    box's default command, with a note saying so. `score(commands [C, 6]) -> [K, C]` replaces
+    the rollouts (the base policy's rollouts, `seconds` long, scored by each reward)."""
     box = command_box(robot_id)
     default = np.asarray(box.default)
     if not box.searchable or not rewards:
@@ -248,35 +267,40 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
     rng = np.random.default_rng(seed)
     k = len(rewards)
     low, high = np.asarray(box.low), np.asarray(box.high)
-    mean = np.tile(default, (k, 1))
-    std = np.tile((high - low) / 2, (k, 1))
-    best = np.tile(default, (k, 1))
-    best_score = np.full(k, -np.inf)
     env = envlib.RobotEnv(robot_id) if score is None else None
     if score is None:
         score = functools.partial(_candidate_returns, env, base, rewards, seconds=seconds,
-                                  seed=seed)
+                                  seed=seed, totals=_reward_totals(rewards))
     try:
-        for _ in range(rounds):
-            cands = box.clip(mean[:, None, :] + std[:, None, :] * rng.standard_normal(
-                (k, candidates, len(COMMAND_AXES))))
-            cands[:, 0] = box.clip(mean)  # the incumbent is always re-scored
-            scores = score(cands)
+        seen = _spread(box, candidates, rng)
+        scores = score(seen)
+        for _ in range(rounds - 1):
+            per = max(2, candidates // 3)
+            batch = []
             for i in range(k):
-                order = np.argsort(-scores[i])
-                if np.isfinite(scores[i, order[0]]) and scores[i, order[0]] > best_score[i]:
-                    best_score[i], best[i] = scores[i, order[0]], cands[i, order[0]]
-                top = cands[i, order[:elites]][np.isfinite(scores[i, order[:elites]])]
-                if len(top):
-                    mean[i], std[i] = top.mean(axis=0), top.std(axis=0) + 0.05 * (high - low)
+                top = np.argsort(-scores[i])[:elites]
+                top = top[np.isfinite(scores[i, top])]
+                if not len(top):
+                    continue
+                mean = seen[top].mean(axis=0)
+                std = seen[top].std(axis=0) + 0.05 * (high - low)
+                around = mean + std * rng.standard_normal((per, len(low)))
+                around[0] = mean  # the elites' mean is always tried
+                batch.append(box.clip(around))
+            if not batch:
+                break
+            fresh = np.concatenate(batch)
+            seen = np.concatenate([seen, fresh])
+            scores = np.concatenate([scores, score(fresh)], axis=1)
     finally:
         if env is not None:
             env.close()
     choices = []
     for i in range(k):
-        if np.isfinite(best_score[i]):
-            choices.append(SkillChoice(tuple(float(v) for v in best[i]), float(best_score[i]),
-                                       describe_command(best[i], robot_id)))
+        j = int(np.argmax(scores[i]))
+        if np.isfinite(scores[i, j]):
+            choices.append(SkillChoice(tuple(float(v) for v in seen[j]), float(scores[i, j]),
+                                       describe_command(seen[j], robot_id)))
         else:
             choices.append(SkillChoice(box.default, None, describe_command(default, robot_id),
                                        note="no command gave this reward a finite return; "
