@@ -48,6 +48,9 @@ class TrainProgress:
     env_steps_per_s: float
     elapsed_s: float
     eta_s: float
+    start_commands: list[dict | None] = field(default_factory=list)
+    """per approach, the command its fine-tuning follows (SkillChoice.to_dict()); None when
+    pretraining (a new command every episode)"""
 
 
 @dataclass
@@ -342,7 +345,8 @@ class _PopulationTrainer:
                     iteration=it + 1, iterations=passes, steps_done=book.steps(),
                     total_steps=self.steps, mean_return=returns.means(), components=comps,
                     status=list(book.status), errors=list(book.errors), env_steps_per_s=rate,
-                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (passes - it - 1)))
+                    elapsed_s=elapsed, eta_s=elapsed / (it + 1) * (passes - it - 1),
+                    start_commands=[c.to_dict() for c in self.skills] or [None] * self.k))
             unsaved = True
             if time.monotonic() - last_saved >= every_s:  # after the report, so the curve has it
                 self._save_resume_points(out_dirs, book, returns, on_resume_point)
