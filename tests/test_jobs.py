@@ -172,6 +172,60 @@ def test_progress_is_recorded_with_a_curve():
     assert [p["step"] for p in job["curve"]] == [2000, 4000]
 
 
+BACKWARD = {"command": {"vx": -0.4, "vy": 0.0, "yaw": 0.0, "height": 0.0, "roll": 0.0,
+                        "pitch": 0.0}, "label": "backward 0.40 m/s", "score": 1.25, "note": None}
+
+
+def test_progress_records_the_start_command_and_status_returns_it_while_running():
+    started = batch()
+    with store.opened() as conn:
+        queue.register_worker(conn, os.getpid())
+        first, second, third = queue.claim_next_group(conn, os.getpid()).jobs
+        point = dict(total_steps=10_000, eta_s=30.0, mean_return=1.0, components={},
+                     env_steps_per_s=900.0, elapsed_s=2.0)
+        assert write_progress(conn, first, steps_done=2000, start_command=BACKWARD, **point)
+        assert write_progress(conn, first, steps_done=4000, **point)  # kept, not cleared
+        assert write_progress(conn, second, steps_done=2000, **point)  # pretraining: none
+        finish_job(conn, third, JobOutcome("succeeded", metrics={"start_command": BACKWARD}))
+    shown = jobs.get_status(started.id)["jobs"]
+    assert [(j["state"], j["start_command"]) for j in shown] == [
+        ("running", BACKWARD), ("running", None), ("succeeded", BACKWARD)]  # last: final stats
+    jobs.cancel(first.id)
+    jobs.retry(first.id)  # a new attempt reports its own start command
+    assert jobs.get_status(first.id)["jobs"][0]["start_command"] is None
+
+
+def test_the_worker_records_the_start_command_each_approach_reports(monkeypatch, tmp_path):
+    import threading
+
+    from tabrl_core.jobs import group as group_module
+    from tabrl_core.jobs.worker import _GroupRecorder
+    from tabrl_core.training.population import ApproachResult, TrainProgress
+
+    def train_population(robot, rewards, steps, *, progress, **_):
+        progress(TrainProgress(
+            iteration=1, iterations=4, steps_done=[2048, 2048], total_steps=steps,
+            mean_return=[1.0, 2.0], components=[{}, {}], status=["running", "running"],
+            errors=[None, None], env_steps_per_s=900.0, elapsed_s=2.0, eta_s=6.0,
+            start_commands=[BACKWARD, None]))
+        return [ApproachResult("cancelled") for _ in rewards]
+
+    # The middle approach's reward is rejected, so the trained ones are approaches 0 and 2.
+    monkeypatch.setattr(group_module, "_compile", lambda codes, robot: (
+        [(0, "reward 0"), (2, "reward 2")], {1: "reward rejected: test"}))
+    monkeypatch.setattr(group_module, "train_population", train_population)
+    started = batch()
+    with store.opened() as conn:
+        queue.register_worker(conn, os.getpid())
+        claimed = queue.claim_next_group(conn, os.getpid())
+        recorder = _GroupRecorder(conn, claimed, os.getpid(), threading.Event())
+        group_module.train_group("go1", [CODE] * 3, 10_000, [tmp_path / str(i) for i in range(3)],
+                                 on_progress=recorder.on_progress)
+    shown = jobs.get_status(started.id)["jobs"]
+    assert [(j["steps_done"], j["start_command"]) for j in shown] == [
+        (2048, BACKWARD), (0, None), (2048, None)]
+
+
 def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()

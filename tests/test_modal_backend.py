@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import json
 import os
 import threading
 import time
@@ -17,8 +18,9 @@ import pytest
 
 from tabrl_core import jobs, store
 from tabrl_core.jobs import modal_backend
+from tabrl_core.jobs.group import GroupProgress, JobProgress
 from tabrl_core.jobs.modal_backend import ModalUnavailableError
-from tabrl_core.jobs.remote import run_remote_batch
+from tabrl_core.jobs.remote import _progress_writer, run_remote_batch
 
 from jobs_support import FORWARD, NAN_IN_TRAINING, TINY, wait_for
 
@@ -41,13 +43,25 @@ class FakeCall:
         self.cancelled = True
 
 
+class Snapshots(dict):
+    """The progress Dict, keeping every snapshot written into it."""
+
+    def __init__(self):
+        super().__init__()
+        self.written: list[dict] = []
+
+    def __setitem__(self, key, value):
+        self.written.append(value)
+        super().__setitem__(key, value)
+
+
 class FakeModal:
     """The deployed app as the client sees it; each test scripts its calls' outcomes."""
 
     def __init__(self, volume_root: Path):
         self.calls: dict[str, FakeCall] = {}
         self.spawned: list[tuple[str, dict]] = []
-        self.progress: dict = {}
+        self.progress = Snapshots()
         self.volume_root = volume_root
         self.lookup = lambda: None
         self.spawn_error: Exception | None = None
@@ -206,6 +220,26 @@ def test_progress_comes_from_the_dict_while_running(fake):
     assert (second["state"], second["progress"]) == ("running", 0)
 
 
+def test_the_start_command_travels_from_the_function_through_the_dict_to_status(fake):
+    backward = {"command": {"vx": -0.4, "vy": 0.0, "yaw": 0.0, "height": 0.0, "roll": 0.0,
+                            "pitch": 0.0}, "label": "backward 0.40 m/s", "score": 1.25,
+                "note": None}
+    batch = start(fake)
+    call_id, _ = fake.spawned[0]
+    write = _progress_writer(fake.progress, call_id, batch.job_ids)  # the function's side
+    write(GroupProgress({0: JobProgress(5_000, 10_000, 12.0, 3.5, {"forward": 3.5}, backward),
+                         1: JobProgress(5_000, 10_000, 12.0, 3.0, {"forward": 3.0})},
+                        2, 40_000.0, 10.0))
+    snapshot = fake.progress[call_id]
+    assert json.loads(json.dumps(snapshot)) == snapshot
+    assert snapshot["jobs"][batch.job_ids[0]]["start_command"] == backward
+    first, second = jobs.get_status(batch.id)["jobs"]  # the client's side
+    assert (first["state"], first["steps_done"], first["start_command"]) == (
+        "running", 5_000, backward)
+    assert (second["state"], second["steps_done"], second["start_command"]) == (
+        "running", 5_000, None)
+
+
 def test_a_finished_call_is_collected_into_the_store(fake):
     batch = start(fake, FORWARD, NAN_IN_TRAINING)
     call_id, config = fake.spawned[0]
@@ -220,6 +254,11 @@ def test_a_finished_call_is_collected_into_the_store(fake):
     assert all(Path(p).is_relative_to(local) for p in good["artifacts"].values())
     assert (local / "checkpoint").is_dir()
     assert good["stats"]["final"]["mean_return"] is not None
+    # While it trained, its progress already said which command fine-tuning started from.
+    reported = [snapshot["jobs"][good["id"]]["start_command"]
+                for snapshot in fake.progress.written if good["id"] in snapshot["jobs"]]
+    assert reported and reported[0]["label"]
+    assert all(r == good["stats"]["final"]["start_command"] for r in reported)
     assert (nan["state"], "NaN" in nan["error"]) == ("failed", True)
     # The collected run is judged in the background, from the trajectory Modal rendered.
     judged = wait_for(lambda: jobs.get_status(batch.id)["jobs"][0]["judge"], 120, "a verdict")

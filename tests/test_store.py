@@ -55,6 +55,26 @@ def test_migrations_apply_once_and_in_order(monkeypatch):
     assert applied == ["notes"]
 
 
+def test_the_start_command_migration_upgrades_a_database_of_the_previous_version(monkeypatch):
+    monkeypatch.setattr(store_db, "MIGRATIONS", store.MIGRATIONS[:-1])
+    with store.opened() as conn:  # a database as the release before made it, with a job
+        conn.execute("INSERT INTO runs (id, robot, steps, backend, created)"
+                     " VALUES ('r1', 'go1', 10000, 'local', 0)")
+        conn.execute("INSERT INTO approaches (run, position, provider, name, code, valid)"
+                     " VALUES ('r1', 0, 'builtin', 'a', 'code', 1)")
+        conn.execute("INSERT INTO jobs (id, run, approach, backend, state, total_steps, created)"
+                     " VALUES ('j1', 'r1', 1, 'local', 'running', 10000, 0)")
+        assert "start_command" not in {r["name"] for r in conn.execute("PRAGMA table_info(jobs)")}
+    monkeypatch.setattr(store_db, "MIGRATIONS", store.MIGRATIONS)
+    with store.opened() as conn:
+        assert store.schema_version(conn) == len(store.MIGRATIONS)
+        job = conn.execute("SELECT * FROM jobs WHERE id = 'j1'").fetchone()
+        assert (job["state"], job["start_command"]) == ("running", None)
+        conn.execute("UPDATE jobs SET start_command = '{\"label\": \"stand still\"}'")
+        assert conn.execute("SELECT start_command FROM jobs").fetchone()[0] == (
+            '{"label": "stand still"}')
+
+
 def test_a_failed_transaction_leaves_nothing_behind():
     with store.opened() as conn:
         with pytest.raises(sqlite3.IntegrityError):

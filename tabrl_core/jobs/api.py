@@ -146,8 +146,10 @@ def get_status(id_: str, *, verify: bool = False) -> dict:
     """The state of a run (all its jobs) or of one job: run fields, approaches, and per job its
     state, progress 0..1, steps, ETA, latest metrics and curve, error, absolute artifact paths
     (with any missing or corrupt file listed under `artifact_problems`; `verify` compares sha256),
-    and stats; `worker_alive` says whether a local worker serves the queue. Polling Modal jobs
-    here is cheap: `get(timeout=0)`, throttled, errors caught.
+    stats, and `start_command` (the command its fine-tuning started from, as soon as its
+    progress reports it; None when pretraining or not known yet); `worker_alive` says whether
+    a local worker serves the queue. Polling Modal jobs here is cheap: `get(timeout=0)`,
+    throttled, errors caught.
     """
     with opened() as conn:
         if recover_orphans(conn):  # a dead worker's jobs are queued to resume: serve them

@@ -29,6 +29,9 @@ class JobProgress:
     eta_s: float | None
     mean_return: float | None
     components: dict[str, float] = field(default_factory=dict)
+    start_command: dict | None = None
+    """the command its fine-tuning started from (SkillChoice.to_dict()); None when pretraining
+    or not known yet"""
 
 
 @dataclass
@@ -109,8 +112,9 @@ def train_group(robot: str, codes: Sequence[str], steps: int, out_dirs: Sequence
     indices = [i for i, _ in compiled]
 
     def report(p) -> None:
+        starts = p.start_commands or [None] * len(indices)
         jobs = {index: JobProgress(p.steps_done[k], p.total_steps, p.eta_s, p.mean_return[k],
-                                   dict(p.components[k]))
+                                   dict(p.components[k]), starts[k])
                 for k, index in enumerate(indices) if p.status[k] == "running"}
         on_progress(GroupProgress(jobs, len(indices), p.env_steps_per_s, p.elapsed_s))
 

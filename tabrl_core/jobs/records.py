@@ -91,14 +91,20 @@ def insert_run(conn: sqlite3.Connection, *, robot: str, behavior: str, steps: in
 
 def write_progress(conn: sqlite3.Connection, job: JobRef, *, steps_done: int, total_steps: int,
                    eta_s: float | None, mean_return: float | None, components: dict,
-                   env_steps_per_s: float | None, elapsed_s: float | None) -> bool:
-    """Record one progress point (job row + metrics row); False if the job is no longer running."""
+                   env_steps_per_s: float | None, elapsed_s: float | None,
+                   start_command: dict | None = None) -> bool:
+    """Record one progress point (job row + metrics row); False if the job is no longer running.
+
+    `start_command` (SkillChoice.to_dict()), when given, is kept on the job row: the command its
+    fine-tuning started from. Without it the row keeps what an earlier point recorded."""
     now = time.time()
     with transaction(conn):
         updated = conn.execute(
-            "UPDATE jobs SET steps_done = ?, progress = ?, eta_s = ?, heartbeat = ?"
+            "UPDATE jobs SET steps_done = ?, progress = ?, eta_s = ?, heartbeat = ?,"
+            " start_command = COALESCE(?, start_command)"
             " WHERE id = ? AND attempt = ? AND state = 'running'",
             (steps_done, min(1.0, steps_done / max(1, total_steps)), eta_s, now,
+             json.dumps(start_command, default=float) if start_command is not None else None,
              job.id, job.attempt)).rowcount
         if updated and mean_return is not None:
             conn.execute(
@@ -157,7 +163,7 @@ def requeue_job(conn: sqlite3.Connection, job_id: str, *, states: tuple[str, ...
                 "UPDATE jobs SET state = 'queued', attempt = attempt + 1, progress = 0,"
                 " steps_done = 0, error = NULL, worker_pid = NULL, external_id = NULL,"
                 " started = NULL, finished = NULL, heartbeat = NULL, polled = NULL, eta_s = NULL,"
-                " stats = '{}', judge = NULL,"
+                " stats = '{}', judge = NULL, start_command = NULL,"
                 " recoveries = CASE WHEN ? THEN recoveries + 1 ELSE 0 END"
                 f" WHERE id = ? AND attempt = ? AND state IN ({marks})",
                 (recovered, job_id, row["attempt"], *states)).rowcount:

@@ -38,7 +38,8 @@ def _progress_writer(progress: MutableMapping, key: str, job_ids: list[str]):
         progress[key] = {
             "jobs": {job_ids[i]: {"steps_done": j.steps_done, "total_steps": j.total_steps,
                                   "eta_s": j.eta_s, "mean_return": j.mean_return,
-                                  "components": j.components}
+                                  "components": j.components,
+                                  "start_command": j.start_command}
                      for i, j in p.jobs.items()},
             "env_steps_per_s": p.env_steps_per_s, "elapsed_s": p.elapsed_s,
         }

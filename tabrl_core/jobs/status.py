@@ -33,14 +33,23 @@ def _job(conn: sqlite3.Connection, row: sqlite3.Row, verify: bool) -> dict:
         if problem := check_artifact(a, verify=verify):
             problems.append(f"{a['kind']} {problem}")
     latest = curve[-1] if curve else {}
+    stats = json.loads(row["stats"])
     keys = ("id", "state", "attempt", "progress", "steps_done", "total_steps", "eta_s", "error",
             "backend", "external_id", "created", "started", "finished", "position", "provider",
             "name", "description", "round", "parent_job")
     return {**{k: row[k] for k in keys}, "mean_return": latest.get("mean_return"),
             "components": latest.get("components", {}), "curve": curve,
             "artifacts": artifacts, "artifact_problems": problems,
-            "stats": json.loads(row["stats"]),
+            "stats": stats, "start_command": _start_command(row, stats),
             "judge": json.loads(row["judge"]) if row["judge"] else None}
+
+
+def _start_command(row: sqlite3.Row, stats: dict) -> dict | None:
+    """The command the job's fine-tuning started from (SkillChoice.to_dict()): what its progress
+    reported, else what its final metrics say, else None (pretraining, or not known yet)."""
+    if row["start_command"]:
+        return json.loads(row["start_command"])
+    return stats.get("final", {}).get("start_command")
 
 
 def _summary(jobs: list[dict]) -> dict:

@@ -58,7 +58,7 @@ class _GroupRecorder:
             write_progress(self.conn, self.group.jobs[index], steps_done=p.steps_done,
                            total_steps=p.total_steps, eta_s=p.eta_s, mean_return=p.mean_return,
                            components=p.components, env_steps_per_s=progress.env_steps_per_s,
-                           elapsed_s=progress.elapsed_s)
+                           elapsed_s=progress.elapsed_s, start_command=p.start_command)
 
     def should_cancel(self) -> bool:
         """True once the worker is stopping or every job of the group was cancelled."""

@@ -155,5 +155,11 @@ def _job_recoveries(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE jobs ADD COLUMN recoveries INTEGER NOT NULL DEFAULT 0")
 
 
+def _job_start_command(conn: sqlite3.Connection) -> None:
+    """The command a running job's fine-tuning started from (JSON: SkillChoice.to_dict(), as
+    its progress reports it), so progress can say so before the job's final stats exist."""
+    conn.execute("ALTER TABLE jobs ADD COLUMN start_command TEXT")
+
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _initial, _judge_verdicts, _lineage, _job_recoveries)
+    _initial, _judge_verdicts, _lineage, _job_recoveries, _job_start_command)
