@@ -12,7 +12,8 @@ from tabrl_app.grid import grid_html, grid_video_path
 from tabrl_app.refine_view import refine_panel, shown_jobs
 from tabrl_app.session import provider_labels
 from tabrl_core import cancel, get_status, retry
-from tabrl_core.jobs.view import ACTIVE_STATES, awaiting_verdicts, duration, grid_cells
+from tabrl_core.jobs.view import (ACTIVE_STATES, awaiting_verdicts, duration, grid_cells,
+                                  started_from)
 from tabrl_core.media import grid_export
 
 
@@ -73,6 +74,8 @@ def _job_row(job: dict, provider: str, key: str) -> None:
             eta = f" · ETA {duration(job['eta_s'])}" if job["state"] == "running" else ""
             st.progress(job["progress"],
                         text=f"{job['steps_done']:,} / {job['total_steps']:,} steps{eta}")
+            if job["state"] in ACTIVE_STATES and (start := started_from(job)):
+                st.caption(start)  # our own words for a command (skills.describe_command)
         with actions:
             state_badge(job["state"])
             if job["state"] in ACTIVE_STATES:

@@ -8,6 +8,7 @@ playback are driven in Chromium (tests/e2e)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from streamlit.testing.v1 import AppTest
 import app_runs
 from tabrl_core import store
 from tabrl_core.jobs import get_status
+from tabrl_core.jobs.queue import claim_next_group
+from tabrl_core.jobs.records import write_progress
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 # tabrl_app is not installed: Streamlit imports it from beside app.py, so the tests do too.
@@ -101,6 +104,22 @@ def test_cancel_run_ends_every_job_and_offers_retry():
     assert [j["state"] for j in get_status(run_id)["jobs"]] == ["cancelled"] * 3
     assert texts(at.markdown).count(":orange-badge[cancelled]") == 3
     assert [b.label for b in at.button if b.key and b.key.startswith("retry-")] == ["Retry"] * 3
+
+
+def test_a_running_job_says_which_command_its_fine_tuning_started_from():
+    run_id = app_runs.queued_run()
+    backward = {"command": {"vx": -0.4}, "label": "backward 0.40 m/s", "score": 1.25,
+                "note": None}
+    with store.opened() as conn:
+        first, second, _ = claim_next_group(conn, os.getpid()).jobs
+        for job, start in ((first, backward), (second, None)):
+            write_progress(conn, job, steps_done=2_048, total_steps=10_000, eta_s=30.0,
+                           mean_return=1.0, components={}, env_steps_per_s=900.0,
+                           elapsed_s=2.0, start_command=start)
+    at = open_app(run=run_id)
+    assert [p.text for p in at.get("progress")][1:3] == ["2,048 / 10,000 steps · ETA 30 s"] * 2
+    assert [c for c in texts(at.caption) if c.startswith("started from")] == [
+        "started from: backward 0.40 m/s"]  # the second pretrains, the third reported nothing yet
 
 
 def test_failed_job_shows_its_reason_and_retry_queues_it_again():

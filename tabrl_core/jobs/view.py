@@ -45,9 +45,16 @@ def caption(job: dict) -> str:
     if "episode_return" in stats:
         parts.append(f"return {stats['episode_return']:.1f} · moved {stats['displacement']:.2f} m"
                      f" · upright {stats['upright_fraction']:.0%}")
-    if start := stats.get("final", {}).get("start_command"):
-        parts.append(f"started from: {start['label']}")
+    if start := started_from(job):
+        parts.append(start)
     return " · ".join(parts)
+
+
+def started_from(job: dict) -> str:
+    """'started from: backward 0.40 m/s' once the base command the job's fine-tuning started
+    from is known (from its progress while it trains, its final metrics after); else ''."""
+    start = job.get("start_command") or job["stats"].get("final", {}).get("start_command")
+    return f"started from: {start['label']}" if start else ""
 
 
 def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:
