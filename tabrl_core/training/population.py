@@ -10,6 +10,7 @@ collection runs on MJX as one jitted program instead (mjx_collect.py; for GPUs).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -175,19 +176,21 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
     if len(inits) != n_approaches:
         raise ValueError(f"{len(inits)} starts for {n_approaches} approaches")
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
+    loaded = functools.lru_cache(maxsize=None)(load_checkpoint)  # one read per folder
     starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
-                          config, start) for k, start in zip(keys, inits)]
+                          config, start, loaded) for k, start in zip(keys, inits)]
     return (_stack_agents([agent for agent, _, _ in starts]),
             [source for _, source, _ in starts], [ckpt for _, _, ckpt in starts])
 
 
 def _start_from(robot_id: str, fresh: ppo.AgentState, obs_size: int, config: TrainConfig,
-                init: str | Path) -> tuple[ppo.AgentState, str, Checkpoint | None]:
+                init: str | Path, load=load_checkpoint
+                ) -> tuple[ppo.AgentState, str, Checkpoint | None]:
     """One learner: `fresh`, or `fresh` with the weights of the policy `init` names."""
     if init == "scratch" or (init == "base" and not base_policy_path(robot_id).exists()):
         return fresh, "scratch", None
     path = base_policy_path(robot_id) if init == "base" else Path(init)
-    start = load_checkpoint(path)
+    start = load(path)
     fits = (start.robot_id == robot_id and start.obs_size == obs_size
             and start.config.policy_hidden == config.policy_hidden
             and start.config.value_hidden == config.value_hidden)

@@ -69,7 +69,15 @@ def state_sample(contract: RobotContract) -> StateSample:
 
 
 def _cache_path(contract: RobotContract) -> Path:
-    key = json.dumps([SAMPLE_VERSION, LIMITS.trainer_batch, dataclasses.asdict(contract)])
+    """Keyed by the recipe, the contract and the base policy the rollouts come from."""
+    from tabrl_core.training.population import base_policy_path
+
+    try:
+        weights = (base_policy_path(contract.robot_id) / "weights.msgpack").read_bytes()
+        base = hashlib.sha256(weights).hexdigest()
+    except (OSError, ValueError):  # no base policy, or not a catalogued robot
+        base = None
+    key = json.dumps([SAMPLE_VERSION, LIMITS.trainer_batch, dataclasses.asdict(contract), base])
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir("reward-states") / f"{contract.robot_id}-{digest}.npz"
 
