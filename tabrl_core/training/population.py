@@ -176,9 +176,10 @@ def initial_agents(robot_id: str, networks, obs_size: int, config: TrainConfig,
     if len(inits) != n_approaches:
         raise ValueError(f"{len(inits)} starts for {n_approaches} approaches")
     keys = jax.random.split(jax.random.PRNGKey(seed), n_approaches)
+    fresh = jax.jit(jax.vmap(lambda k: ppo.init_agent(k, networks, obs_size, config)))(keys)
     loaded = functools.lru_cache(maxsize=None)(load_checkpoint)  # one read per folder
-    starts = [_start_from(robot_id, ppo.init_agent(k, networks, obs_size, config), obs_size,
-                          config, start, loaded) for k, start in zip(keys, inits)]
+    starts = [_start_from(robot_id, _index_agent(fresh, i), obs_size, config, start, loaded)
+              for i, start in enumerate(inits)]
     return (_stack_agents([agent for agent, _, _ in starts]),
             [source for _, source, _ in starts], [ckpt for _, _, ckpt in starts])
 
