@@ -289,16 +289,14 @@ def foot_phases(feet: tuple[str, ...], gait: str) -> list[float]:
 
 def _oscillate(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
     waves = list(phase.oscillations) or [Oscillation("pitch", 0.15, 1.0)]
-    name = re.sub(r"[^a-z]+", "_", waves[0].axis + "_oscillation")
-    first = waves[0]
+    swings = [p.oscillation_speed(re.sub(r"[^a-z]+", "_", o.axis + "_oscillation"), o.axis,
+                                  _center(o.axis, contract), o.amplitude, o.freq,
+                                  1.0 / len(waves)) for o in waves]
     if strategy == "direct":
-        return [p.oscillation_speed(name, first.axis, _center(first.axis, contract),
-                                    first.amplitude, first.freq, 1.0)] + _survival()
+        return swings + _survival()
     if strategy == "shaped":
         keep_height = all(o.axis != "height" for o in waves)
-        return ([p.oscillation_speed(name, first.axis, _center(first.axis, contract),
-                                     first.amplitude, first.freq, 1.0)]
-                + [p.anchor(0.3)] + _regularizers(contract, keep_height) + _survival())
+        return swings + [p.anchor(0.3)] + _regularizers(contract, keep_height) + _survival()
     oscillators = [p.oscillator(f"{o.axis}_wave", o.axis, _center(o.axis, contract),
                                 o.amplitude, o.freq, 1.0 / len(waves)) for o in waves]
     feet = [p.feet_planted(0.3)] if contract.n_feet and all(o.axis != "height" for o in waves) \
