@@ -82,7 +82,7 @@ for _phrases, _action in [
      _a("jump", "jump", hop=0.2, freq=1.0)),
     (("pounce", "lunge", "leap forward"), _a("pounce", "jump", hop=0.2, freq=1.0,
                                             direction="forward")),
-    (("hop", "skip"), _a("hop", "jump", hop=0.08, freq=2.0)),
+    (("hop", "skip"), _a("hop", "jump", hop=0.15, freq=2.0)),
     (("backflip", "back flip", "flip", "flip backward", "backward flip", "backwards flip",
       "flip over", "do a flip"), _a("backflip", "flip", rotation=("pitch", -2 * PI))),
     (("frontflip", "front flip", "forward flip", "flip forward", "somersault",
