@@ -27,7 +27,6 @@ PI = math.pi
 MAX_WORDS = 200  # longer texts are read up to here, with a note
 TURN_RATE = 1.5  # rad/s: how fast a turn by an angle goes when the text gives no time
 MAX_PHASES = 6  # more are dropped with a note (each phase is one reward component)
-REAR_TILT = 0.8  # rearing onto the back feet (or a handstand) pitches this share of the range
 
 
 @dataclass(frozen=True)
@@ -454,12 +453,11 @@ def _apply_body(d: Draft, clause: Clause, body: Body, main: str) -> None:
         if body.feet and all(f.front is not None for f in body.feet) and d.raised:
             fronts = {body.feet[i].front for i in d.raised}
             backs = {body.feet[i].front for i in d.contact}
-            rear = round(REAR_TILT * body.ranges.max_tilt, 3)
             if fronts == {True} and backs == {False}:  # rearing up on the back feet
-                d.put("pitch", -rear, "front feet up")
+                d.put("pitch", -0.5, "front feet up")
                 d.put("height", 1.1, "front feet up")
             elif fronts == {False} and backs == {True}:  # a handstand on the front feet
-                d.put("pitch", rear, "back feet up")
+                d.put("pitch", 0.5, "back feet up")
         if d.kind in ("still", "hold", "raise", "lively"):
             d.kind = "pose"
 

@@ -432,23 +432,17 @@ def _pose(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
             terms.append(p.Term("tilt_ramp", "Tilt gradually over the first second.",
                                 f"jnp.exp(-(jnp.square(s.base_rpy[0] - {p.num(roll)} * {ramp_t}) "
                                 f"+ jnp.square(s.base_rpy[1] - {p.num(pitch)} * {ramp_t})) / "
-                                f"{p.num(_tilt_sigma(roll, pitch))})", 0.8))
+                                "0.02)", 0.8))
         planted = [p.feet_planted(0.3)] if contract.n_feet and not phase.raised else []
         return terms + feet + planted + [p.calm_joints(0.2)] + _survival()
     terms = [p.base_height(target, sigma, 1.0, name="height")]
     if tilted:
-        terms.append(p.orientation(roll, pitch, _tilt_sigma(roll, pitch), 0.8))
+        terms.append(p.orientation(roll, pitch, 0.02, 0.8))
     if strategy == "direct":
         return terms + feet + _survival()
     posture = [] if tilted else [p.upright(0.2)]
     return (terms + feet + posture + [p.stillness(0.3), p.action_rate(-0.06), p.energy(-0.06)]
             + _survival())
-
-
-def _tilt_sigma(roll: float, pitch: float) -> float:
-    """Width of a held tilt's reward: tight for a lean, wide enough for a rear-up (a 1 rad pitch)
-    that standing flat still feels its pull."""
-    return max(0.02, 0.25 * (roll ** 2 + pitch ** 2))
 
 
 def _still(strategy: str, phase: Phase, contract: RobotContract) -> list[p.Term]:
