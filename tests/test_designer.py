@@ -101,6 +101,16 @@ def test_designs_are_deterministic():
     assert design("go1", "Keep shaking your hips aloha dude!").to_dict() == first
 
 
+def test_every_oscillating_axis_is_rewarded_by_every_approach():
+    spec = parse("shake your hips", "go1")
+    axes = {o.axis for o in spec.phases[0].oscillations}
+    assert len(axes) >= 2
+    direct, shaped, rhythmic = design("go1", "shake your hips").approaches
+    for approach in (direct, shaped):
+        assert {f"{a}_oscillation" for a in axes} <= set(approach.components), approach.name
+    assert {f"{a}_wave" for a in axes} <= set(rhythmic.components)
+
+
 def test_phased_designs_window_each_phase_by_time():
     for approach in design("go1", "spin one full turn, then stand still").approaches:
         phases = [c for c in approach.components if c.startswith("phase")]

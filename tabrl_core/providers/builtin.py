@@ -294,13 +294,12 @@ def _oscillate(strategy: str, phase: Phase, contract: RobotContract) -> list[p.T
                                   1.0 / len(waves)) for o in waves]
     if strategy == "direct":
         return swings + _survival()
+    level = all(o.axis != "height" for o in waves)  # no bounce: the base keeps its height
     if strategy == "shaped":
-        keep_height = all(o.axis != "height" for o in waves)
-        return swings + [p.anchor(0.3)] + _regularizers(contract, keep_height) + _survival()
+        return swings + [p.anchor(0.3)] + _regularizers(contract, level) + _survival()
     oscillators = [p.oscillator(f"{o.axis}_wave", o.axis, _center(o.axis, contract),
                                 o.amplitude, o.freq, 1.0 / len(waves)) for o in waves]
-    feet = [p.feet_planted(0.3)] if contract.n_feet and all(o.axis != "height" for o in waves) \
-        else []
+    feet = [p.feet_planted(0.3)] if contract.n_feet and level else []
     return oscillators + feet + [p.upright(0.2), p.action_rate(-0.05)] + _survival()
 
 
