@@ -3,8 +3,9 @@
     python bench/train.py [--quick-only] [--brax-steps N] [--table-only] [--table-robots R ...]
                           [--from-scratch-only]
 
-Each measurement runs in its own process (cold and warm caches are real, peak memory is the
-training process's own). Approaches come from the built-in designer, 3 per behaviour:
+Each measurement runs in its own process (cold and warm caches are real: a fresh JAX
+compilation cache and a fresh store of checked reward programs; peak memory is the training
+process's own). Approaches come from the built-in designer, 3 per behaviour:
 walk forward + turn in place + shake hips make the 9-approach population; jump + stand tall a
 second population of 6. The `behaviours` table (TABLE) trains every robot's behaviours at the
 Quick and Quality budgets, one population per robot and budget, and checks each behaviour's
@@ -207,7 +208,8 @@ def child(args) -> None:
 
 def run_child(population: str, steps: int, cache: Path, evaluate: bool = False,
               table: str | None = None) -> dict:
-    env = {**os.environ, "TABRL_JAX_CACHE_DIR": str(cache), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, "TABRL_JAX_CACHE_DIR": str(cache / "jax"),
+           "TABRL_CACHE_DIR": str(cache / "derived"), "TF_CPP_MIN_LOG_LEVEL": "3"}
     with tempfile.TemporaryDirectory() as out:
         which = (["--table", table] if table else ["--scratch"] if population == "scratch"
                  else ["--child", population])

@@ -224,3 +224,34 @@ def test_compiled_rewards_run_the_exported_program_and_never_trace_the_code(monk
     np.testing.assert_allclose(np.asarray(total).ravel(), np.asarray(expected), rtol=1e-6)
     assert compiled.batched is compiled.batched  # the rollout's jitted function is made once
     assert compiled.batched(s, a, prev_a)[0].shape == (sandbox.BATCH,)
+
+
+def test_a_passing_program_is_stored_so_a_later_process_skips_the_sandbox(monkeypatch, tmp_path):
+    monkeypatch.setenv("TABRL_CACHE_DIR", str(tmp_path))
+    code = EXAMPLE_REWARD.replace("0.5)", "0.55)")
+    broken = (CORPUS / "traced" / "data_dependent_shape.py").read_text()  # fails in the child
+    first, failed = compile_rewards([code, broken], "go1")
+    assert isinstance(first, CompiledReward) and isinstance(failed, RewardValidationError)
+    assert len(list((tmp_path / "reward-programs").glob("*.jaxexport"))) == 1  # no failure kept
+
+    monkeypatch.setattr(compiler, "_TRACED", {})  # a new process: nothing traced in memory
+    traced = []
+    real_trace = sandbox.trace
+    monkeypatch.setattr(sandbox, "trace", lambda contract, codes, timeout_s=None: (
+        traced.extend(codes) or real_trace(contract, codes, timeout_s)))
+    again, failed_again = compile_rewards([code, broken], "go1")
+    assert traced == [broken]  # the failing program is checked again, the stored one is not
+    assert isinstance(failed_again, RewardValidationError)
+    state, action, prev = sandbox.dummy_batch(contract_for("go1"))
+    assert np.allclose(np.asarray(first.batched(state, action, prev)[0]),
+                       np.asarray(again.batched(state, action, prev)[0]))
+
+    ant = compile_rewards([code], "ant")[0]  # another robot's contract is another entry
+    assert isinstance(ant, CompiledReward) and code in traced
+
+    monkeypatch.setattr(compiler, "_TRACED", {})
+    for entry in (tmp_path / "reward-programs").glob("*.jaxexport"):
+        entry.write_bytes(b"not an exported program")
+    traced.clear()
+    assert isinstance(compile_rewards([code], "go1")[0], CompiledReward)
+    assert traced == [code]  # a damaged entry is checked again, and replaced

@@ -5,15 +5,23 @@ sandbox child (which traces, bounds, compiles and tests them under limits and ex
 serialised program), and builds a `CompiledReward` for each program that passed both from its
 exported program; a failing program never affects the others. Reward code is never traced in
 this process.
+
+A passing program's exported program is also kept on disk (`cache_dir("reward-programs")`),
+keyed by the code, the robot's contract and the checker's own source, so a later process that
+compiles the same code skips the sandbox child (seconds of JAX start-up); failures are never
+kept, and an unreadable entry is checked again.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
+from tabrl_core.paths import cache_dir
 from tabrl_core.rewards import sandbox
 from tabrl_core.rewards.contract import RobotContract, contract_for
 from tabrl_core.rewards.runtime import load_program
@@ -64,12 +72,59 @@ def compile_rewards(codes: list[str], robot: str | RobotContract, *,
     `timeout_s` is the per-program trace limit (default LIMITS.trace_timeout_s)."""
     contract = robot if isinstance(robot, RobotContract) else contract_for(robot)
     checked = [_validate(code) for code in codes]
+    for v in checked:
+        key = (_sha256(v.code), contract) if isinstance(v, ValidatedReward) else None
+        if key and key not in _TRACED and (stored := _read_stored(*key)) is not None:
+            _TRACED[key] = stored
     pending = {_sha256(v.code): v.code for v in checked
                if isinstance(v, ValidatedReward) and (_sha256(v.code), contract) not in _TRACED}
     verdicts = dict(zip(pending, sandbox.trace(contract, list(pending.values()), timeout_s)))
-    _TRACED.update(((digest, contract), program) for digest, program in verdicts.items()
-                   if isinstance(program, bytes))
+    for digest, program in verdicts.items():
+        if isinstance(program, bytes):
+            _TRACED[(digest, contract)] = program
+            _store(digest, contract, program)
     return [_result(v, verdicts, contract) for v in checked]
+
+
+@functools.cache
+def checker_version() -> str:
+    """A digest of the code that checks and exports reward programs (this package's modules)
+    and of the JAX that exported them: a stored program is used only under the same ones."""
+    import jax
+
+    digest = hashlib.sha256(jax.__version__.encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _stored_path(digest: str, contract: RobotContract) -> Path:
+    key = hashlib.sha256(f"{digest}|{contract!r}|{checker_version()}".encode()).hexdigest()
+    return cache_dir("reward-programs") / f"{key}.jaxexport"
+
+
+def _read_stored(digest: str, contract: RobotContract) -> bytes | None:
+    """The exported program a previous process stored for this code and contract, if it can
+    still be loaded; None sends the code to the sandbox again."""
+    path = _stored_path(digest, contract)
+    try:
+        program = path.read_bytes()
+        from jax import export
+
+        export.deserialize(bytearray(program))
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry is checked again
+        path.unlink(missing_ok=True)
+        return None
+    return program
+
+
+def _store(digest: str, contract: RobotContract, program: bytes) -> None:
+    path = _stored_path(digest, contract)
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(program)
+    partial.replace(path)  # readers see a whole entry or none
 
 
 def _validate(code: str) -> ValidatedReward | RewardValidationError:
