@@ -147,11 +147,60 @@ def make_rewards_fn(compiled_rewards: Sequence):
 
 
 def _stack_agents(agents: Sequence[ppo.AgentState]) -> ppo.AgentState:
-    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *agents)
+    """The population's learner state from K learners (stacked on the host: one copy per leaf,
+    no compiled programs)."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack([np.asarray(x) for x in xs])),
+                                  *agents)
 
 
 def _index_agent(agents: ppo.AgentState, k: int) -> ppo.AgentState:
-    return jax.tree_util.tree_map(lambda x: x[k], agents)
+    """Learner k of the population, as host arrays."""
+    return jax.tree_util.tree_map(lambda x: np.asarray(x)[k], agents)
+
+
+def make_native_step(env_step):
+    """`env_step` for native physics in one dispatch per control step: it also draws the
+    restart states' sensors from the pool (`pool` [P, S] on the device, `rows` [B]), splits the
+    key, and returns what the host needs next (controls and which environments ended)."""
+
+    def step(agents, carry: EnvCarry, sensors, pool, rows, commands, key):
+        key, act_key = jax.random.split(key)
+        out = env_step(agents, carry, sensors, pool[rows], commands,
+                       jnp.zeros(sensors.shape[0], bool), act_key)
+        return out, key, out.ctrl, out.terminated | out.truncated
+
+    return jax.jit(step)
+
+
+@jax.jit
+def _stack_steps(steps: list[dict]) -> dict:
+    """Per-step records [B, ...] stacked into [T, B, ...], in one call."""
+    return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *steps)
+
+
+def _approach_major(k: int, n: int):
+    """[T, K*N, ...] -> [K, T, N, ...]."""
+    return lambda x: jnp.swapaxes(x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 1))
+def _by_approach(k: int, n: int, transitions: dict) -> dict:
+    """Every transition array [T, K*N, ...] as [K, T, N, ...]."""
+    return jax.tree_util.tree_map(_approach_major(k, n), transitions)
+
+
+@jax.jit
+def _rollout_of(by_approach: dict, rewards: jax.Array, last_obs: jax.Array) -> ppo.Rollout:
+    """The PPO update's [K, N, T] rollouts from [K, T, N] transitions and rewards."""
+    k, _, n = rewards.shape
+    to_knt = lambda x: jnp.swapaxes(x, 1, 2)  # noqa: E731
+    return ppo.Rollout(
+        observation=to_knt(by_approach["obs"]), raw_action=to_knt(by_approach["raw_action"]),
+        log_prob=to_knt(by_approach["log_prob"]), logits=to_knt(by_approach["logits"]),
+        reward=to_knt(rewards),
+        termination=to_knt(by_approach["terminated"]).astype(jnp.float32),
+        truncation=to_knt(by_approach["truncated"]).astype(jnp.float32),
+        last_observation=last_obs.reshape((k, n, -1)))
 
 
 def base_policy_path(robot_id: str) -> Path:
@@ -281,11 +330,13 @@ class _PopulationTrainer:
                                     self.n, axis=0) if self.skills else None)  # [K*N, C]
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
+        self.native_step = make_native_step(self.env_step)
         self.update = ppo.make_population_update(self.networks, config)
         self.rewards_fn = make_rewards_fn(rewards)
         self.rng = np.random.default_rng(seed)
         self.key = jax.random.PRNGKey(seed + 1)
         self.pool_states, self.pool_sensors = self.env.reset_pool(seed)
+        self.pool_on_device = jnp.asarray(self.pool_sensors, jnp.float32)
         if config.domain_randomization:
             self.env.randomize(self.k * self.n, seed)
         self.push_chance = (self.env.robot.ctrl_dt / envlib.PUSH_INTERVAL_S
@@ -407,52 +458,36 @@ class _PopulationTrainer:
             self.key, key = jax.random.split(self.key)
             return self.mjx(self.agents, out, states, self._reset_commands(states.qpos.shape[0]),
                             key)
-        keep = {"obs": [], "raw_action": [], "log_prob": [], "logits": [], "action": [],
-                "prev_action": [], "command": [],
-                "contract": [], "terminated": [], "truncated": [], "done": []}
+        ctrl = out.ctrl
         batch = states.shape[0]
-        no_reset = jnp.zeros(batch, bool)
+        steps = []
         for _ in range(self.config.unroll_length):
-            keep["obs"].append(out.obs)
-            keep["raw_action"].append(out.raw_action)
-            keep["log_prob"].append(out.log_prob)
-            keep["logits"].append(out.logits)
-            keep["action"].append(out.action)
-            keep["prev_action"].append(out.prev_action)
             if self.push_chance:
                 self.env.push(states, np.nonzero(self.rng.random(batch) < self.push_chance)[0],
                               self.rng)
-            states, sensors = self.env.physics_step(states, np.asarray(out.ctrl, np.float64))
+            states, sensors = self.env.physics_step(states, np.asarray(ctrl, np.float64))
             rows = self._reset_rows(batch)
-            self.key, key = jax.random.split(self.key)
-            out = self.env_step(self.agents, out.carry, jnp.asarray(sensors, jnp.float32),
-                                jnp.asarray(self.pool_sensors[rows], jnp.float32),
-                                self._reset_commands(batch), no_reset, key)
-            term, trunc = np.asarray(out.terminated), np.asarray(out.truncated)
-            done = term | trunc
+            new, self.key, ctrl, done = self.native_step(
+                self.agents, out.carry, sensors.astype(np.float32), self.pool_on_device,
+                rows.astype(np.int32), self._reset_commands(batch), self.key)
+            ctrl, done = jax.device_get((ctrl, done))
             states[done] = self.pool_states[rows[done]]
-            keep["contract"].append(out.contract)
-            keep["command"].append(out.command)
-            keep["terminated"].append(term)
-            keep["truncated"].append(trunc)
-            keep["done"].append(done)
-        stacked = {name: (jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *values)
-                          if name == "contract" else jnp.stack([jnp.asarray(v) for v in values]))
-                   for name, values in keep.items()}
-        return stacked, out, states
+            steps.append({"obs": out.obs, "raw_action": out.raw_action, "log_prob": out.log_prob,
+                          "logits": out.logits, "action": out.action,
+                          "prev_action": out.prev_action, "command": new.command,
+                          "contract": new.contract, "terminated": new.terminated,
+                          "truncated": new.truncated, "done": done})
+            out = new
+        return _stack_steps(steps), out, states
 
     def _evaluate_rewards(self, tr: dict, last_obs, status, errors):
         """Each approach's reward on its own environments; [K, N, T] rollouts for the update."""
-        k, n = self.k, self.n
-        per_approach = lambda x: jnp.swapaxes(  # noqa: E731
-            x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)  # [T, B, ...] -> [K, T, N, ...]
-        contract = jax.tree_util.tree_map(per_approach, tr["contract"])
-        action, prev_action = per_approach(tr["action"]), per_approach(tr["prev_action"])
-        command = per_approach(tr["command"])
-        totals, means, finite = jax.device_get(self.rewards_fn(contract, action, prev_action,
-                                                                command))
+        by_approach = _by_approach(self.k, self.n, tr)
+        totals, means, finite = jax.device_get(self.rewards_fn(
+            by_approach["contract"], by_approach["action"], by_approach["prev_action"],
+            by_approach["command"]))
         rewards, comps = [], []
-        for i in range(k):
+        for i in range(self.k):
             total, comp = np.zeros_like(totals[i]), {}
             if status[i] == "running":
                 comp = {name: float(v) for name, v in means[i].items()}
@@ -465,14 +500,7 @@ class _PopulationTrainer:
                                  + (f" (components: {', '.join(bad)})" if bad else ""))
             rewards.append(total)
             comps.append(comp)
-        to_knt = lambda x: jnp.swapaxes(per_approach(x), 1, 2)  # [T, B, ...] -> [K, N, T, ...]
-        data = ppo.Rollout(
-            observation=to_knt(tr["obs"]), raw_action=to_knt(tr["raw_action"]),
-            log_prob=to_knt(tr["log_prob"]), logits=to_knt(tr["logits"]), reward=jnp.swapaxes(jnp.stack(rewards), 1, 2),
-            termination=to_knt(tr["terminated"]).astype(jnp.float32),
-            truncation=to_knt(tr["truncated"]).astype(jnp.float32),
-            last_observation=last_obs.reshape((k, n, -1)))
-        return data, rewards, comps
+        return _rollout_of(by_approach, np.stack(rewards), last_obs), rewards, comps
 
     def _finish(self, out_dirs, book: "_Book", cancelled: bool) -> list[ApproachResult]:
         results = []

@@ -188,6 +188,21 @@ def _reward_totals(rewards: Sequence) -> Callable:
     return jax.jit(lambda s, a, prev_a: jnp.stack([fn(s, a, prev_a)[0] for fn in fns]))
 
 
+@functools.lru_cache(maxsize=8)
+def _search_step(robot_id: str, obs_size: int, action_size: int, config) -> Callable:
+    """The base policy's deterministic step on a batch of candidate rollouts [C] (one policy):
+    `policy_step` without its policy axis, in one call."""
+    act = policy_step(robot_id, obs_size, action_size, config)
+
+    @jax.jit
+    def step(params, sensors, memory, time, prev_action, commands):
+        s, term, action, ctrl, memory = act(params, sensors[None], memory, time[None],
+                                            prev_action[None], commands[None])
+        return jax.tree_util.tree_map(lambda x: x[0], (s, term, action, ctrl)) + (memory,)
+
+    return step
+
+
 def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence,
                        commands: np.ndarray, *, seconds: float, seed: int,
                        totals: Callable | None = None) -> np.ndarray:
@@ -196,26 +211,25 @@ def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence
     ones); a rollout that falls scores its steps up to the fall plus zeros. `totals` is
     `_reward_totals(rewards)`, made once for all rounds."""
     batch = len(commands)
-    act = policy_step(env.robot.id, base.obs_size, base.action_size, base.config)
+    step = _search_step(env.robot.id, base.obs_size, base.action_size, base.config)
     params = jax.tree_util.tree_map(lambda x: x[None], (base.normalizer, base.policy))
-    one = lambda x: x[None]  # noqa: E731  (the one policy's axis)
     start_states, start_sensors = env.reset_pool(seed, size=1)
     states = np.repeat(start_states, batch, axis=0)
     sensors = np.repeat(start_sensors, batch, axis=0)
     memory = envlib.FootMemory(jnp.zeros((1, batch, env.n_feet)),
                                jnp.ones((1, batch, env.n_feet)))
-    prev_action = jnp.zeros((batch, env.n_joints))
-    flat = one(jnp.asarray(commands, jnp.float32))
+    prev_action = np.zeros((batch, env.n_joints), np.float32)
+    commands = np.asarray(commands, np.float32)
     n_steps = max(2, round(seconds / env.robot.ctrl_dt))
     contracts, actions, prev_actions, alive = [], [], [], []
     living = np.ones(batch, bool)
     for t in range(n_steps):
-        s, term, action, ctrl, memory = act(params, one(jnp.asarray(sensors, jnp.float32)),
-                                            memory, one(jnp.full((batch,), t * env.robot.ctrl_dt)),
-                                            one(prev_action), flat)
-        s, term, action, ctrl = jax.tree_util.tree_map(lambda x: x[0], (s, term, action, ctrl))
+        *now, memory = step(params, sensors.astype(np.float32), memory,
+                            np.full(batch, t * env.robot.ctrl_dt, np.float32), prev_action,
+                            commands)
+        s, term, action, ctrl = jax.device_get(now)
         if t > 0:
-            living &= ~np.asarray(term)
+            living &= ~term
             contracts.append(s)
             actions.append(prev_action)
             alive.append(living.copy())
@@ -225,8 +239,8 @@ def _candidate_returns(env: envlib.RobotEnv, base: Checkpoint, rewards: Sequence
         bad = ~np.all(np.isfinite(states), axis=1)
         living &= ~bad
         states[bad], sensors[bad] = start_states[0], start_sensors[0]
-    stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *contracts)  # [T, C]
-    acts, prevs = jnp.stack(actions), jnp.stack(prev_actions[:-1])
+    stacked = jax.tree_util.tree_map(lambda *xs: np.stack(xs), *contracts)  # [T, C]
+    acts, prevs = np.stack(actions), np.stack(prev_actions[:-1])
     mask = np.stack(alive)  # [T, C]
     totals = (totals or _reward_totals(rewards))(stacked, acts, prevs)
     total = np.where(mask[None], np.asarray(totals, np.float64), 0.0).sum(axis=1) / len(mask)
@@ -252,13 +266,14 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
                     candidates: int = 32, rounds: int = 2, elites: int = 4,
                     seconds: float = 1.5, score: Callable | None = None) -> list[SkillChoice]:
     """For each reward, the command of the base policy it scores best: a cross-entropy search
-    over the robot's command box from one start state, where every reward scores every rollout
-    (so the cost grows with the candidates, not with the approaches). Round one rolls out
-    `candidates` commands spread over the box (each axis alone at half and all of its range,
-    then random); each later round rolls out `candidates // 3` around each reward's elites,
-    all in one batch. A reward that is never finite keeps the
-    box's default command, with a note saying so. `score(commands [C, 6]) -> [K, C]` replaces
-    the rollouts (the base policy's rollouts, `seconds` long, scored by each reward)."""
+    over the robot's command box from one start state, where every reward scores every rollout.
+    Every round rolls out one batch of the same size (so the rollout compiles once):
+    max(`candidates`, rewards x `candidates // 3`) commands. Round one spreads them over the
+    box (each axis alone at half and all of its range, then random); each later round tries
+    an equal share around each reward's elites, topped up with random commands. A reward that
+    is never finite keeps the box's default command, with a note saying so.
+    `score(commands [C, 6]) -> [K, C]` replaces the rollouts (the base policy's rollouts,
+    `seconds` long, scored by each reward)."""
     box = command_box(robot_id)
     default = np.asarray(box.default)
     if not box.searchable or not rewards:
@@ -267,15 +282,17 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
     rng = np.random.default_rng(seed)
     k = len(rewards)
     low, high = np.asarray(box.low), np.asarray(box.high)
+    per = max(2, candidates // 3)  # commands tried around each reward's elites per round
+    size = max(candidates, k * per)  # every round rolls out this many: one compiled shape
+    per = max(per, size // k)
     env = envlib.RobotEnv(robot_id) if score is None else None
     if score is None:
         score = functools.partial(_candidate_returns, env, base, rewards, seconds=seconds,
                                   seed=seed, totals=_reward_totals(rewards))
     try:
-        seen = _spread(box, candidates, rng)
+        seen = _spread(box, size, rng)
         scores = score(seen)
         for _ in range(rounds - 1):
-            per = max(2, candidates // 3)
             batch = []
             for i in range(k):
                 top = np.argsort(-scores[i])[:elites]
@@ -289,7 +306,8 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
                 batch.append(box.clip(around))
             if not batch:
                 break
-            fresh = np.concatenate(batch)
+            fill = rng.uniform(low, high, (max(0, size - per * len(batch)), len(low)))
+            fresh = np.concatenate(batch + [fill])
             seen = np.concatenate([seen, fresh])
             scores = np.concatenate([scores, score(fresh)], axis=1)
     finally:
