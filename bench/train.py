@@ -10,6 +10,9 @@ walk forward + turn in place + shake hips make the 9-approach population; jump +
 second population of 6. The `behaviours` table (TABLE) trains every robot's behaviours at the
 Quick and Quality budgets, one population per robot and budget, and checks each behaviour's
 metric against its threshold for the base policy and the best approach that did not fall.
+`fraction_of_ceiling` divides the Quality run's env steps per second by MuJoCo's alone on random
+controls from the standing pose (`native_ceiling`); `quality_physics_share` is the share of that
+run's training time spent in the physics step itself, on the trainer's own states and controls.
 """
 
 from __future__ import annotations
@@ -177,15 +180,29 @@ def child(args) -> None:
     from tabrl_core.rewards import compile_rewards
     from tabrl_core.training import rollout_policy, train_population
 
+    from tabrl_core.training.env import RobotEnv
+
     behaviours = NINE if args.population == "nine" else SIX
     approaches = [a for b in behaviours for a in design("go1", b).approaches]
     rewards = compile_rewards([a.code for a in approaches], "go1")
     out = Path(args.out)
+    physics_s = [0.0]
+    step = RobotEnv.physics_step
+
+    def timed_step(self, *args, **kwargs):  # the trainer's own physics, skill search included
+        begin = time.perf_counter()
+        try:
+            return step(self, *args, **kwargs)
+        finally:
+            physics_s[0] += time.perf_counter() - begin
+
+    RobotEnv.physics_step = timed_step
     train_start = time.monotonic()
     results = train_population("go1", rewards, args.steps,
                                out_dirs=[out / str(i) for i in range(len(rewards))])
     train_s = time.monotonic() - train_start
-    report = {"wall_s": time.monotonic() - start, "train_s": train_s,
+    RobotEnv.physics_step = step
+    report = {"wall_s": time.monotonic() - start, "train_s": train_s, "physics_s": physics_s[0],
               "statuses": [r.status for r in results],
               "env_steps_per_s": len(rewards) * args.steps / train_s,
               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -321,6 +338,7 @@ def main() -> None:
             result.update(quality_wall_s=quality["process_wall_s"],
                           quality_train_s=quality["train_s"],
                           env_steps_per_s=quality["env_steps_per_s"],
+                          quality_physics_share=quality["physics_s"] / quality["train_s"],
                           peak_rss_mb=max(quality["peak_rss_mb"], six["peak_rss_mb"]))
             base = base_policy_metrics()
             behaviours = {**quality["behaviours"], **six["behaviours"]}

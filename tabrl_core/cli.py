@@ -96,7 +96,8 @@ def _pretrain(args: argparse.Namespace) -> int:
                   f"{p.env_steps_per_s:6.0f} steps/s  eta {p.eta_s:5.0f} s", flush=True)
 
     report = pretrain(args.robot, steps=args.steps or PRETRAIN_STEPS, seed=args.seed,
-                      progress=show, init=args.init)
+                      progress=show, init=args.init,
+                      drill=tuple(a for a in (args.drill or "").split(",") if a))
     print(json.dumps(report["evaluation"], indent=1))
     return 0
 
@@ -147,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--init", default="scratch",
                           help="a checkpoint folder to start from (an older base is widened)")
+    pretrain.add_argument("--drill", default=None, metavar="AXES",
+                          help="comma-separated command axes this stage practises, e.g. pitch")
     pretrain.set_defaults(func=_pretrain)
 
     for add in (add_models_command, add_approaches_command, add_worker_command,

@@ -75,6 +75,43 @@ def test_command_boxes_words_and_samples():
     assert samples[:, 0].min() < -0.3 and samples[:, 0].max() > 0.5  # both directions
 
 
+def test_a_drilled_axis_gets_half_the_commands_alone_over_its_whole_range():
+    box = skills.command_box("half_cheetah")
+    rng = np.random.default_rng(0)
+    pitch = envlib.COMMAND_AXES.index("pitch")
+    plain = skills.sample_commands(rng, box, 4000)
+    drilled = skills.sample_commands(rng, box, 4000, drill=("pitch",))
+    alone = lambda c: np.mean((c[:, pitch] != 0) & (np.count_nonzero(c, axis=1) == 1))  # noqa: E731
+    assert alone(plain) < 0.15 and 0.45 < alone(drilled) < 0.65
+    assert drilled[:, pitch].min() < -0.9 and drilled[:, pitch].max() > 0.9
+    with pytest.raises(ValueError, match="unknown command axes \\['tilt'\\]"):
+        skills.sample_commands(rng, box, 10, drill=("tilt",))
+
+
+def test_a_commanded_pitch_decides_the_height():
+    """Rearing onto the back legs lifts a cheetah's torso: asked to pitch nose up, the tracking
+    reward prefers the reared pose to standing level, height and all; asked for nothing, the
+    other way round."""
+    from tabrl_core.rewards import contract_for
+    from tabrl_core.rewards.sandbox import dummy_batch
+
+    reward = skills.command_tracking_reward("half_cheetah", 0.7)
+    s, a, _ = dummy_batch(contract_for("half_cheetah"), n=1)
+    still = s._replace(base_lin_vel=np.zeros((1, 3), np.float32),
+                       base_ang_vel=np.zeros((1, 3), np.float32))
+    level = still._replace(base_rpy=np.zeros((1, 3), np.float32),
+                           base_height=np.full(1, 0.7, np.float32))
+    reared = still._replace(base_rpy=np.asarray([[0, -0.6, 0]], np.float32),
+                            base_height=np.full(1, 0.95, np.float32))
+    rear_up, stand = (jnp.asarray([0, 0, 0, 0, 0, p], jnp.float32) for p in (-0.6, 0.0))
+
+    def score(state, command):
+        one = type(state)(*[x[0] for x in state])
+        return float(reward.fn(one, a[0], a[0], command)[0])
+
+    assert score(reared, rear_up) > score(level, rear_up)
+    assert score(level, stand) > score(reared, stand)
+
 def _old_layout_checkpoint(tmp_path):
     """A checkpoint as TabRL wrote them before the command vector: 7 inputs fewer, no layout."""
     size = envlib.observation_size(12) - len(envlib.COMMAND_AXES) - 1

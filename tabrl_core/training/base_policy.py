@@ -39,12 +39,13 @@ def _work_dir(robot_id: str) -> Path:
 
 
 def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress=None,
-             init: str | Path = "scratch") -> dict:
+             init: str | Path = "scratch", drill: tuple[str, ...] = ()) -> dict:
     """Train the robot's command-conditioned base policy and ship it; returns the report.
 
     One training run whose resume points (training/resume.py) live in `<robot>/.pretrain/`:
     run the same command again after an interruption and it continues from the last one.
-    `init` seeds the run from a checkpoint folder instead of random weights.
+    `init` seeds the run from a checkpoint folder instead of random weights; `drill` names
+    command axes this stage practises (half its commands, `skills.sample_commands`).
     """
     box = skills.command_box(robot_id)
     if not box.searchable:
@@ -57,7 +58,7 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
     start = time.monotonic()
     result = train_population(
         robot_id, [reward], steps, out_dirs=[work / "run"], seed=seed, config=PRETRAIN_CONFIG,
-        init=source, command_sampler=lambda rng, n: skills.sample_commands(rng, box, n),
+        init=source, command_sampler=lambda rng, n: skills.sample_commands(rng, box, n, drill),
         progress=progress)[0]
     if result.status != "succeeded":
         raise RuntimeError(f"pretraining {robot_id} {result.status}: {result.error}")
@@ -65,7 +66,8 @@ def pretrain(robot_id: str, steps: int = PRETRAIN_STEPS, seed: int = 0, progress
     _replace_dir(result.checkpoint, out)
     wall = round(time.monotonic() - start, 1)
     stages = [] if init == "scratch" else earlier_stages(Path(init))
-    stages.append({"init": str(init), "steps": steps, "wall_s": wall})
+    stages.append({"init": str(init), "steps": steps, "wall_s": wall}
+                  | ({"drill": list(drill)} if drill else {}))
     report = {"robot_id": robot_id, "steps": steps, "seed": seed, "init": str(init),
               "resumed_from_steps": result.resumed_from, "wall_s": wall, "stages": stages,
               "total_steps": sum(s["steps"] for s in stages),

@@ -93,10 +93,13 @@ def command_dict(command: Sequence[float]) -> dict[str, float]:
     return {axis: round(float(v), 4) for axis, v in zip(COMMAND_AXES, command)}
 
 
-def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.ndarray:
+def sample_commands(rng: np.random.Generator, box: CommandBox, n: int,
+                    drill: Sequence[str] = ()) -> np.ndarray:
     """n commands [n, 6] for pretraining: 40 % move along one axis (forward or backward twice
     as often as sideways or turning), 20 % combine the three, 10 % stand still, 20 % hold a
-    posture (height, roll, pitch) standing still and 10 % hold one while moving."""
+    posture (height, roll, pitch) standing still and 10 % hold one while moving. `drill`
+    names axes (COMMAND_AXES) a stage practises: then half of the commands ask for one of
+    them alone, anywhere in its range."""
     low, high = np.asarray(box.low), np.asarray(box.high)
     uniform = rng.uniform(low, high, (n, len(COMMAND_AXES)))
     kind = rng.choice(5, n, p=[0.4, 0.2, 0.1, 0.2, 0.1])
@@ -108,6 +111,15 @@ def sample_commands(rng: np.random.Generator, box: CommandBox, n: int) -> np.nda
     posture = np.where(np.arange(6) >= 3, uniform, 0.0)
     commands = np.select([kind[:, None] == k for k in range(4)],
                          [single, moving, np.zeros_like(uniform), posture], uniform)
+    if drill:
+        unknown = sorted(set(drill) - set(COMMAND_AXES))
+        if unknown:
+            raise ValueError(f"unknown command axes {unknown}; known: {', '.join(COMMAND_AXES)}")
+        drilled = rng.random(n) < 0.5
+        axis = rng.choice([COMMAND_AXES.index(a) for a in drill], n)
+        practice = np.zeros_like(uniform)
+        practice[rows, axis] = uniform[rows, axis]
+        commands = np.where(drilled[:, None], practice, commands)
     return box.clip(commands).astype(np.float32)
 
 
@@ -152,10 +164,14 @@ def command_tracking_reward(robot_id: str, standing_height: float) -> CommandRew
             "pose": jnp.sum(jnp.square(s.joint_pos - s.default_joint_pos)),
         }
         moving = jnp.abs(vx) + jnp.abs(vy) + jnp.abs(yaw) > 0.05
+        # Pitching far lifts or lowers the base (a cheetah rearing onto its back legs raises
+        # its torso by a third of a metre), so a large commanded pitch decides the height.
+        level = jnp.exp(-jnp.square(pitch) / 0.1)
         total = (2.0 * parts["track_lin_vel"] + 1.0 * parts["track_yaw_rate"]
-                 + 0.5 * parts["track_height"] + 0.5 * parts["track_lean"]
+                 + level * (0.5 * parts["track_height"] - 5.0 * parts["height_error"])
+                 + 0.5 * parts["track_lean"]
                  - 1.0 * parts["lin_vel_error"] - 0.3 * parts["yaw_rate_error"]
-                 - 5.0 * parts["height_error"] - 1.0 * parts["lean_error"]
+                 - 1.0 * parts["lean_error"]
                  + 0.3 * parts["upright"] + jnp.where(moving, 1.0, 0.0) * parts["foot_steps"]
                  - 0.02 * parts["action_rate"] - 0.0002 * parts["torque"]
                  - 0.03 * parts["pose"])
