@@ -149,8 +149,7 @@ def make_rewards_fn(compiled_rewards: Sequence):
 def _stack_agents(agents: Sequence[ppo.AgentState]) -> ppo.AgentState:
     """The population's learner state from K learners (stacked on the host: one copy per leaf,
     no compiled programs)."""
-    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack([np.asarray(x) for x in xs])),
-                                  *agents)
+    return jax.tree_util.tree_map(lambda *xs: jnp.asarray(np.stack(xs)), *agents)
 
 
 def _index_agent(agents: ppo.AgentState, k: int) -> ppo.AgentState:
@@ -178,15 +177,11 @@ def _stack_steps(steps: list[dict]) -> dict:
     return jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *steps)
 
 
-def _approach_major(k: int, n: int):
-    """[T, K*N, ...] -> [K, T, N, ...]."""
-    return lambda x: jnp.swapaxes(x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1)
-
-
 @functools.partial(jax.jit, static_argnums=(0, 1))
 def _by_approach(k: int, n: int, transitions: dict) -> dict:
     """Every transition array [T, K*N, ...] as [K, T, N, ...]."""
-    return jax.tree_util.tree_map(_approach_major(k, n), transitions)
+    return jax.tree_util.tree_map(
+        lambda x: jnp.swapaxes(x.reshape((x.shape[0], k, n) + x.shape[2:]), 0, 1), transitions)
 
 
 @jax.jit

@@ -298,9 +298,8 @@ def search_commands(robot_id: str, base: Checkpoint, rewards: Sequence, *, seed:
     rng = np.random.default_rng(seed)
     k = len(rewards)
     low, high = np.asarray(box.low), np.asarray(box.high)
-    per = max(2, candidates // 3)  # commands tried around each reward's elites per round
-    size = max(candidates, k * per)  # every round rolls out this many: one compiled shape
-    per = max(per, size // k)
+    size = max(candidates, k * max(2, candidates // 3))  # every round: one compiled shape
+    per = size // k  # commands tried around each reward's elites per round
     env = envlib.RobotEnv(robot_id) if score is None else None
     if score is None:
         score = functools.partial(_candidate_returns, env, base, rewards, seconds=seconds,
