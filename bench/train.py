@@ -1,7 +1,7 @@
 """Training benchmark: prints one JSON object (issue 5's and issue 14's keys), in one run.
 
     python bench/train.py [--quick-only] [--brax-steps N] [--table-only] [--table-robots R ...]
-                          [--from-scratch-only]
+                          [--from-scratch-only] [--command-offset-only]
 
 Each measurement runs in its own process (cold and warm caches are real: a fresh JAX
 compilation cache and a fresh store of checked reward programs; peak memory is the training
@@ -13,6 +13,8 @@ metric against its threshold for the base policy and the best approach that did 
 `fraction_of_ceiling` divides the Quality run's env steps per second by MuJoCo's alone on random
 controls from the standing pose (`native_ceiling`); `quality_physics_share` is the share of that
 run's training time spent in the physics step itself, on the trainer's own states and controls.
+`--command-offset-only` trains Go1's behaviours with the start command fixed and with a learned
+offset (`command_offset_comparison`) to measure which learns faster.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def table_child(args) -> None:
     """One robot's behaviour table at one budget in this process; prints its JSON."""
     from tabrl_core.providers.builtin import design
     from tabrl_core.rewards import compile_rewards
-    from tabrl_core.training import rollout_policy, train_population
+    from tabrl_core.training import TrainConfig, rollout_policy, train_population
     from tabrl_core.training.population import base_policy_path
 
     robot = args.table
@@ -98,7 +100,8 @@ def table_child(args) -> None:
     rewards = compile_rewards([a.code for a in approaches], robot)
     out = Path(args.out)
     start = time.monotonic()
-    results = train_population(robot, rewards, args.steps,
+    config = TrainConfig(learn_command_offset=args.learn_command_offset)
+    results = train_population(robot, rewards, args.steps, config=config,
                                out_dirs=[out / str(i) for i in range(len(rewards))])
     wall = time.monotonic() - start
     base = (table_metrics(robot, rollout_policy(base_policy_path(robot)))
@@ -116,8 +119,17 @@ def table_child(args) -> None:
             "best": None if best is None else round(scores[best][metric], 3),
             "start_command": None if best is None else
             results[3 * i + best].metrics.get("start_command", {}).get("label"),
+            "learned_command": None if best is None else
+            results[3 * i + best].metrics.get("learned_command", {}).get("label"),
+            "return_auc": [return_auc(results[3 * i + j].history) for j in range(3)],
             "passed": best is not None and scores[best][metric] >= threshold}
     print(json.dumps({"robot": robot, "steps": args.steps, "train_wall_s": wall, "rows": rows}))
+
+
+def return_auc(history: list[dict]) -> float | None:
+    """An approach's mean return over its whole curve: higher means it learned sooner."""
+    returns = [h["mean_return"] for h in history if h.get("mean_return") is not None]
+    return round(sum(returns) / len(returns), 3) if returns else None
 
 
 SCRATCH_CHUNK = 250_000
@@ -224,14 +236,15 @@ def child(args) -> None:
 
 
 def run_child(population: str, steps: int, cache: Path, evaluate: bool = False,
-              table: str | None = None) -> dict:
+              table: str | None = None, learn_command_offset: bool = False) -> dict:
     env = {**os.environ, "TABRL_JAX_CACHE_DIR": str(cache / "jax"),
            "TABRL_CACHE_DIR": str(cache / "derived"), "TF_CPP_MIN_LOG_LEVEL": "3"}
     with tempfile.TemporaryDirectory() as out:
         which = (["--table", table] if table else ["--scratch"] if population == "scratch"
                  else ["--child", population])
         cmd = [sys.executable, __file__, *which, "--steps", str(steps),
-               "--out", out] + (["--evaluate"] if evaluate else [])
+               "--out", out] + (["--evaluate"] if evaluate else []) + (
+                   ["--learn-command-offset"] if learn_command_offset else [])
         start = time.monotonic()
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
         if done.returncode != 0:
@@ -251,6 +264,33 @@ def behaviours_table(robots, cache: Path) -> dict:
             table[robot][budget] = {"train_wall_s": round(report["train_wall_s"], 1),
                                     "rows": report["rows"]}
     return table
+
+
+def command_offset_comparison(cache: Path, robot: str = "go1") -> dict:
+    """The robot's behaviours trained twice per budget, the start command fixed and with a
+    learned offset (TrainConfig.learn_command_offset), same seeds: per behaviour the best
+    approach's metric and every approach's return_auc, and how often learning the offset won."""
+    out = {}
+    for budget, steps in (("quick", 10_000), ("quality", 100_000)):
+        fixed, learned = (run_child("", steps, cache, table=robot, learn_command_offset=on)
+                          for on in (False, True))
+        rows, metric_wins, auc_wins, pairs = {}, 0, 0, 0
+        for name, a in fixed["rows"].items():
+            b = learned["rows"][name]
+            rows[name] = {"metric": a["metric"], "fixed": a["best"], "learned": b["best"],
+                          "learned_command": b["learned_command"],
+                          "fixed_return_auc": a["return_auc"],
+                          "learned_return_auc": b["return_auc"]}
+            metric_wins += (b["best"] or -1e9) > (a["best"] or -1e9)
+            for x, y in zip(a["return_auc"], b["return_auc"]):
+                if x is not None and y is not None:
+                    pairs += 1
+                    auc_wins += y > x
+        out[budget] = {"fixed_train_wall_s": round(fixed["train_wall_s"], 1),
+                       "learned_train_wall_s": round(learned["train_wall_s"], 1),
+                       "learned_better_metric": f"{metric_wins} of {len(rows)}",
+                       "learned_higher_return_auc": f"{auc_wins} of {pairs}", "rows": rows}
+    return out
 
 
 def from_scratch(cache: Path) -> dict:
@@ -300,6 +340,9 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true",
                         help="only the behaviours table (issue 14)")
     parser.add_argument("--table-robots", nargs="*", default=sorted(TABLE))
+    parser.add_argument("--command-offset-only", action="store_true",
+                        help="only Go1's behaviours with the start command fixed vs learned")
+    parser.add_argument("--learn-command-offset", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, default=10_000)
     parser.add_argument("--out")
     parser.add_argument("--evaluate", action="store_true")
@@ -318,10 +361,12 @@ def main() -> None:
 
     result = {"machine": {"cpus": os.cpu_count(), "processor": platform.processor(),
                           "python": platform.python_version()}}
-    if args.table_only or args.from_scratch_only:
+    if args.table_only or args.from_scratch_only or args.command_offset_only:
         with tempfile.TemporaryDirectory() as cache:
             if args.table_only:
                 result["behaviours_table"] = behaviours_table(args.table_robots, Path(cache))
+            elif args.command_offset_only:
+                result["command_offset"] = command_offset_comparison(Path(cache))
             else:
                 result.update(from_scratch(Path(cache)))
         print(json.dumps(result, indent=1))

@@ -129,6 +129,8 @@ _ADVANCED_HELP = {
                             "the robot now and then (native physics only).",
     "skill_search": "Before PPO, try the base policy's commands and start from the one each "
                     "reward scores best.",
+    "learn_command_offset": "Let PPO move that starting command too (within the robot's "
+                            "command range), instead of keeping it fixed.",
 }
 
 

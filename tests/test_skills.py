@@ -328,3 +328,67 @@ def test_domain_randomization_varies_models_and_pushes(tmp_path):
                                out_dirs=[tmp_path / "dr"],
                                config=TINY.with_(domain_randomization=True, skill_search=False))
     assert result.status == "succeeded"
+
+
+def test_shift_command_moves_only_the_command_inputs():
+    obs = jnp.arange(2 * envlib.observation_size(12), dtype=jnp.float32).reshape(2, -1)
+    offset = jnp.asarray([0.1, -0.2, 0.3, 0.01, 0.0, -0.05])
+    shifted = envlib.shift_command(obs, offset)
+    n = len(envlib.COMMAND_AXES)
+    np.testing.assert_allclose(shifted[:, -n - 1:-1] - obs[:, -n - 1:-1],
+                               np.broadcast_to(offset * jnp.asarray(envlib.COMMAND_OBS_SCALE),
+                                               (2, n)), atol=1e-5)
+    np.testing.assert_array_equal(shifted[:, :-n - 1], obs[:, :-n - 1])
+    np.testing.assert_array_equal(shifted[:, -1], obs[:, -1])
+
+
+def test_a_learned_command_offset_moves_the_command_inside_the_box(tmp_path):
+    """With learn_command_offset PPO moves the command too: from the default command some
+    axis moves; from the top corner of Go1's command box no axis leaves it; the saved
+    checkpoint follows the learned command and the metrics keep where it started."""
+    config = TINY.with_(learn_command_offset=True, learning_rate=3e-3, skill_search=False)
+    rewards = compile_rewards([BACKWARD], "go1")
+    box = skills.command_box("go1")
+    learned, = train_population("go1", rewards, 4 * 32, out_dirs=[tmp_path / "learned"],
+                                config=config)
+    command = np.asarray(load_checkpoint(learned.checkpoint).meta["command"])
+    assert np.max(np.abs(command - box.default)) > 1e-3
+    assert np.all(command >= np.asarray(box.low) - 1e-6)
+    assert np.all(command <= np.asarray(box.high) + 1e-6)
+    assert learned.metrics["start_command"]["command"] == skills.command_dict(box.default)
+    assert learned.metrics["learned_command"]["command"] == pytest.approx(
+        skills.command_dict(command), abs=1e-6)
+    assert learned.metrics["learned_command"]["label"]
+
+    base = load_checkpoint(base_policy_path("go1"))
+    corner = save_checkpoint(tmp_path / "corner", robot_id="go1", config=base.config,
+                             obs_size=base.obs_size, action_size=base.action_size,
+                             policy=base.policy, value=base.value, normalizer=base.normalizer,
+                             reward_code=None, seed=0, steps_done=0,
+                             extra={"command": list(box.high)})
+    pinned, = train_population("go1", rewards, 4 * 32, out_dirs=[tmp_path / "pinned"],
+                               config=config, init=corner)
+    command = np.asarray(load_checkpoint(pinned.checkpoint).meta["command"])
+    assert np.all(command <= np.asarray(box.high) + 1e-6), command
+    assert np.any(np.isclose(command, box.high, atol=1e-6)), command
+
+    fixed, = train_population("go1", rewards, 4 * 32, out_dirs=[tmp_path / "fixed"],
+                              config=config.with_(learn_command_offset=False), init=corner)
+    assert load_checkpoint(fixed.checkpoint).meta["command"] == list(box.high)
+    assert "learned_command" not in fixed.metrics
+    with pytest.raises(ValueError, match="pretraining"):
+        train_population("go1", rewards, 32, out_dirs=[tmp_path / "p"], config=config,
+                         command_sampler=lambda rng, n: np.zeros((n, 6)))
+
+
+def test_a_job_says_where_its_command_started_and_where_ppo_took_it():
+    from tabrl_core.jobs.view import started_from
+
+    start = {"command": {"vx": 0.5}, "label": "forward 0.50 m/s", "score": 1.0, "note": None}
+    learned = {"command": {"vx": 0.62}, "label": "forward 0.62 m/s"}
+    assert started_from({"start_command": start, "stats": {}}) == \
+        "started from: forward 0.50 m/s"
+    assert started_from({"start_command": None, "stats": {"final": {
+        "start_command": start, "learned_command": learned}}}) == \
+        "started from: forward 0.50 m/s → learned: forward 0.62 m/s"
+    assert started_from({"start_command": None, "stats": {}}) == ""

@@ -52,9 +52,15 @@ def caption(job: dict) -> str:
 
 def started_from(job: dict) -> str:
     """'started from: backward 0.40 m/s' once the base command the job's fine-tuning started
-    from is known (from its progress while it trains, its final metrics after); else ''."""
-    start = job.get("start_command") or job["stats"].get("final", {}).get("start_command")
-    return f"started from: {start['label']}" if start else ""
+    from is known (from its progress while it trains, its final metrics after), with
+    ' → learned: ...' when PPO moved the command too; else ''."""
+    final = job["stats"].get("final", {})
+    start = job.get("start_command") or final.get("start_command")
+    if not start:
+        return ""
+    learned = final.get("learned_command")
+    return f"started from: {start['label']}" + (f" → learned: {learned['label']}" if learned
+                                                 else "")
 
 
 def grid_cells(jobs: list[dict], labels: dict[str, str]) -> list[GridCell]:

@@ -43,6 +43,9 @@ class TrainConfig:
     """physics engine: "native" (MuJoCo in C on CPU threads) or "mjx" (one jitted program, GPUs)"""
     skill_search: bool = True
     """before PPO, search the base policy's commands for the one each reward scores best"""
+    learn_command_offset: bool = False
+    """fine-tune the command an approach starts from as well: PPO learns an offset to it,
+    kept inside the robot's command box (False: the command stays fixed)"""
     domain_randomization: bool = False
     """randomise friction and base mass per environment and push the base now and then
     (native physics only)"""
@@ -66,7 +69,8 @@ class TrainConfig:
 
 ADVANCED_FIELDS = ("learning_rate", "entropy_cost", "discounting", "gae_lambda",
                    "clipping_epsilon", "num_epochs", "num_minibatches", "num_envs",
-                   "unroll_length", "domain_randomization", "skill_search")
+                   "unroll_length", "domain_randomization", "skill_search",
+                   "learn_command_offset")
 """The TrainConfig fields the app's Advanced settings offer (defaults unchanged)."""
 
 

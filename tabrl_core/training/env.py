@@ -284,6 +284,13 @@ def observe(s: ContractState, gravity: jax.Array, prev_action: jax.Array,
     return jnp.nan_to_num(jnp.clip(obs, -100.0, 100.0))
 
 
+def shift_command(obs: jax.Array, offset: jax.Array) -> jax.Array:
+    """`obs` [..., obs] as if its command were `offset` [C] (command units) larger."""
+    at = obs.shape[-1] - 1 - len(COMMAND_AXES)  # the command sits just before the elapsed time
+    shift = offset * jnp.array(COMMAND_OBS_SCALE)
+    return obs.at[..., at:at + len(COMMAND_AXES)].add(shift)
+
+
 def action_to_ctrl(c: EnvConstants, action: jax.Array) -> jax.Array:
     """Actions in [-1, 1] to actuator controls: position offsets from the standing pose, or the
     actuator's range for torque-controlled robots (action_scale == 0)."""

@@ -109,7 +109,8 @@ def make_env_step(env: envlib.RobotEnv, networks, n_approaches: int, episode_ste
         current, memory, gravity = envlib.contract_state(layout, consts, sensors, memory, time_now)
         prev_action = jnp.where(done[:, None], 0.0, carry.prev_action)
         command = jnp.where(done[:, None], reset_commands, carry.command)
-        obs = envlib.observe(current, gravity, prev_action, command)
+        seen = command + jnp.repeat(agents.command_offset, command.shape[0] // n_approaches, 0)
+        obs = envlib.observe(current, gravity, prev_action, seen)
         keys = jax.random.split(key, n_approaches)
         per_approach = obs.reshape((n_approaches, -1, obs.shape[-1]))
         sampled = jax.vmap(lambda agent, o, k: ppo.sample_actions(networks, agent, o, k))(
@@ -323,6 +324,13 @@ class _PopulationTrainer:
                                       seed))
         self.commands = (jnp.repeat(jnp.asarray([c.command for c in self.skills], jnp.float32),
                                     self.n, axis=0) if self.skills else None)  # [K*N, C]
+        if config.learn_command_offset and command_sampler:
+            raise ValueError("learn_command_offset fine-tunes one command per approach; "
+                             "pretraining samples a new command every episode")
+        box = skills.command_box(robot_id)
+        starts_at = np.asarray([c.command for c in self.skills] or np.zeros((self.k, 0)))
+        self.offset_bounds = (jnp.asarray(np.subtract(box.low, starts_at), jnp.float32),
+                              jnp.asarray(np.subtract(box.high, starts_at), jnp.float32))
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.native_step = make_native_step(self.env_step)
@@ -386,6 +394,9 @@ class _PopulationTrainer:
             active = jnp.asarray([s == "running" for s in book.status])
             self.agents, _, finite = self.update(
                 self.agents, data, jax.random.split(update_key, k), active)
+            if cfg.learn_command_offset:  # the command stays inside the box the base knows
+                self.agents = self.agents._replace(command_offset=jnp.clip(
+                    self.agents.command_offset, *self.offset_bounds))
             book.advance(np.asarray(active), np.asarray(finite), returns.means(), rewards, comps,
                          n * cfg.unroll_length, self.steps)
             if progress is not None:
@@ -515,22 +526,40 @@ class _PopulationTrainer:
                     policy=agent.policy, value=agent.value, normalizer=agent.normalizer,
                     reward_code=reward.code, seed=self.seed, steps_done=steps_done,
                     extra={"init": self.init_sources[i], "resumed_from": book.resumed_from[i],
-                           **self._command_meta(i)})
+                           **self._command_meta(i), **self._followed(i)})
             last = book.history[i][-1] if book.history[i] else {}
             metrics = {"mean_return": last.get("mean_return"), "components": last.get("components", {})}
             if self.skills:
                 metrics["start_command"] = self.skills[i].to_dict()
+            if self.config.learn_command_offset:
+                learned = self._learned_command(i)
+                metrics["learned_command"] = {
+                    "command": skills.command_dict(learned),
+                    "label": skills.describe_command(learned, self.robot_id)}
             results.append(ApproachResult(status=status, error=book.errors[i], checkpoint=checkpoint,
                                           metrics=metrics, history=book.history[i],
                                           resumed_from=book.resumed_from[i]))
         return results
 
     def _command_meta(self, i: int) -> dict:
-        """What a checkpoint records of its command: the one it follows, or (pretrained) the
-        robot's default, which rollouts use unless told otherwise."""
+        """What approach i was asked to follow: its start command (with its skill-search
+        result), or (pretraining) the robot's default, which rollouts use unless told
+        otherwise."""
         if not self.skills:
             return {"command": list(skills.command_box(self.robot_id).default)}
         return {"command": list(self.skills[i].command), "skill": self.skills[i].to_dict()}
+
+    def _followed(self, i: int) -> dict:
+        """A checkpoint's `command` once its offset is learned: the command the policy was
+        trained to follow, which rollouts give it (the offset folded in)."""
+        if not (self.config.learn_command_offset and self.skills):
+            return {}
+        return {"command": list(self._learned_command(i))}
+
+    def _learned_command(self, i: int) -> tuple[float, ...]:
+        """The command approach i's networks see: its start command plus the learned offset."""
+        offset = np.asarray(self.agents.command_offset[i], np.float64)
+        return tuple(float(c) for c in np.add(self.skills[i].command, offset))
 
 
 class _Book:

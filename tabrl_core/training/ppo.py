@@ -22,6 +22,7 @@ with contextlib.redirect_stdout(sys.stderr):  # mujoco.mjx prints failed optiona
     from brax.training.agents.ppo import networks as ppo_networks
 
 from tabrl_core.training.config import TrainConfig
+from tabrl_core.training.env import COMMAND_AXES, shift_command
 
 
 class AgentState(NamedTuple):
@@ -31,6 +32,8 @@ class AgentState(NamedTuple):
     value: dict
     normalizer: running_statistics.RunningStatisticsState
     opt_state: optax.OptState
+    command_offset: jax.Array  # [C] added to the command the networks see; learned by PPO
+    # when TrainConfig.learn_command_offset, else zeros
 
 
 class Rollout(NamedTuple):
@@ -66,8 +69,15 @@ def init_agent(key: jax.Array, networks, obs_size: int, config: TrainConfig) -> 
     policy = networks.policy_network.init(policy_key)
     value = networks.value_network.init(value_key)
     normalizer = running_statistics.init_state(specs.Array((obs_size,), jnp.dtype("float32")))
-    opt_state = make_optimizer(config).init({"policy": policy, "value": value})
-    return AgentState(policy, value, normalizer, opt_state)
+    offset = jnp.zeros(len(COMMAND_AXES))
+    opt_state = make_optimizer(config).init(_learned(policy, value, offset, config))
+    return AgentState(policy, value, normalizer, opt_state, offset)
+
+
+def _learned(policy, value, offset, config: TrainConfig) -> dict:
+    """The parameters the optimiser moves."""
+    params = {"policy": policy, "value": value}
+    return {**params, "command_offset": offset} if config.learn_command_offset else params
 
 
 def sample_actions(networks, agent: AgentState, obs: jax.Array, key: jax.Array):
@@ -98,7 +108,8 @@ def _to_brax_transition(data: Rollout) -> brax_types.Transition:
                 "state_extras": {"truncation": data.truncation}})
 
 
-def _update_minibatch(networks, config: TrainConfig, carry, minibatch: Rollout):
+def _update_minibatch(networks, config: TrainConfig, offset_seen: jax.Array, carry,
+                      minibatch: Rollout):
     agent, key = carry
     key, loss_key = jax.random.split(key)
     loss_fn = functools.partial(
@@ -109,18 +120,24 @@ def _update_minibatch(networks, config: TrainConfig, carry, minibatch: Rollout):
 
     def loss(params):
         ppo_params = ppo_losses.PPONetworkParams(policy=params["policy"], value=params["value"])
+        data = minibatch
+        if "command_offset" in params:  # the data saw `offset_seen`; the networks now see this
+            moved = params["command_offset"] - offset_seen
+            data = data._replace(observation=shift_command(data.observation, moved),
+                                 last_observation=shift_command(data.last_observation, moved))
         # Brax's loss swaps to [T, N] itself.
-        return loss_fn(ppo_params, agent.normalizer, _to_brax_transition(minibatch), loss_key)
+        return loss_fn(ppo_params, agent.normalizer, _to_brax_transition(data), loss_key)
 
-    params = {"policy": agent.policy, "value": agent.value}
+    params = _learned(agent.policy, agent.value, agent.command_offset, config)
     (_, metrics), grads = jax.value_and_grad(loss, has_aux=True)(params)
     updates, opt_state = make_optimizer(config).update(grads, agent.opt_state, params)
     params = optax.apply_updates(params, updates)
-    agent = agent._replace(policy=params["policy"], value=params["value"], opt_state=opt_state)
+    agent = agent._replace(policy=params["policy"], value=params["value"], opt_state=opt_state,
+                           command_offset=params.get("command_offset", agent.command_offset))
     return (agent, key), metrics
 
 
-def _update_epoch(networks, config: TrainConfig, carry, _):
+def _update_epoch(networks, config: TrainConfig, offset_seen: jax.Array, carry, _):
     agent, key, data = carry
     key, perm_key = jax.random.split(key)
     n_envs = data.observation.shape[0]
@@ -128,18 +145,20 @@ def _update_epoch(networks, config: TrainConfig, carry, _):
     split = lambda x: x[order].reshape((config.num_minibatches, -1) + x.shape[1:])  # noqa: E731
     minibatches = jax.tree_util.tree_map(split, data)
     (agent, key), metrics = jax.lax.scan(
-        functools.partial(_update_minibatch, networks, config), (agent, key), minibatches)
+        functools.partial(_update_minibatch, networks, config, offset_seen), (agent, key),
+        minibatches)
     return (agent, key, data), metrics
 
 
 def update_agent(networks, config: TrainConfig, agent: AgentState, data: Rollout,
                  key: jax.Array) -> tuple[AgentState, dict]:
-    """One PPO update of one approach: refresh the normaliser, then epochs of minibatch SGD."""
+    """One PPO update of one approach: refresh the normaliser, then epochs of minibatch SGD (of
+    the networks, and with TrainConfig.learn_command_offset of the command offset too)."""
     obs = data.observation.reshape((-1, data.observation.shape[-1]))
     agent = agent._replace(normalizer=running_statistics.update(agent.normalizer, obs))
     (agent, _, _), metrics = jax.lax.scan(
-        functools.partial(_update_epoch, networks, config), (agent, key, data), None,
-        length=config.num_epochs)
+        functools.partial(_update_epoch, networks, config, agent.command_offset),
+        (agent, key, data), None, length=config.num_epochs)
     return agent, jax.tree_util.tree_map(jnp.mean, metrics)
 
 
@@ -162,5 +181,5 @@ def make_population_update(networks, config: TrainConfig):
 
 
 def _all_finite(agent: AgentState) -> jax.Array:
-    leaves = jax.tree_util.tree_leaves((agent.policy, agent.value))
+    leaves = jax.tree_util.tree_leaves((agent.policy, agent.value, agent.command_offset))
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in leaves]))
