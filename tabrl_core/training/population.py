@@ -327,10 +327,10 @@ class _PopulationTrainer:
         if config.learn_command_offset and command_sampler:
             raise ValueError("learn_command_offset fine-tunes one command per approach; "
                              "pretraining samples a new command every episode")
-        box = skills.command_box(robot_id)
-        starts_at = np.asarray([c.command for c in self.skills] or np.zeros((self.k, 0)))
-        self.offset_bounds = (jnp.asarray(np.subtract(box.low, starts_at), jnp.float32),
-                              jnp.asarray(np.subtract(box.high, starts_at), jnp.float32))
+        if config.learn_command_offset:
+            box, starts_at = skills.command_box(robot_id), [c.command for c in self.skills]
+            self.offset_bounds = (jnp.asarray(np.subtract(box.low, starts_at), jnp.float32),
+                                  jnp.asarray(np.subtract(box.high, starts_at), jnp.float32))
         self.episode_steps = max(1, round(config.episode_seconds / self.env.robot.ctrl_dt))
         self.env_step = make_env_step(self.env, self.networks, self.k, self.episode_steps)
         self.native_step = make_native_step(self.env_step)
